@@ -1,0 +1,121 @@
+import { isIPv4 } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * Every custom annotation of the catalog uses this prefix; catalog/README.md
+ * documents each one. An unknown key under the prefix is an error, so a typo
+ * never silently drops a setting.
+ */
+export const ANNOTATION_PREFIX = 'uyoop.io/';
+
+const positiveInt = z
+  .string()
+  .regex(/^[1-9]\d*$/, 'expected a positive whole number, as a string');
+const amount = z
+  .string()
+  .regex(/^\d+(\.\d{1,2})?$/, 'expected an amount such as 14.28');
+const ipv4 = z.string().refine(isIPv4, 'expected an IPv4 address');
+const cidr = z
+  .string()
+  .refine(
+    v => /^[\d.]+\/(\d|[12]\d|3[0-2])$/.test(v) && isIPv4(v.split('/')[0]),
+    'expected an IPv4 CIDR such as 10.80.0.0/24',
+  );
+const dnsName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'expected a DNS name');
+const nodeList = z
+  .string()
+  .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'expected node names separated by commas');
+const refList = z
+  .string()
+  .regex(/^[a-z]+:[a-z0-9-]+(,[a-z]+:[a-z0-9-]+)*$/, 'expected entity refs such as component:ghost, separated by commas');
+/** Kubernetes taints, `key=value:Effect`, separated by commas. */
+const taints = z
+  .string()
+  .regex(
+    /^[a-z0-9./-]+=[a-z0-9-]*:(NoSchedule|PreferNoSchedule|NoExecute)(,[a-z0-9./-]+=[a-z0-9-]*:(NoSchedule|PreferNoSchedule|NoExecute))*$/,
+    'expected taints such as uyoop.io/workload=ai:NoSchedule',
+  );
+export const storageTiers = ['nvme', 's3', 'nvme+s3', 'memory', 'none'] as const;
+const storageTier = z.enum(storageTiers);
+
+/** A VPS node (Resource, spec.type: node). */
+export const nodeAnnotations = z.strictObject({
+  'uyoop.io/provider': z.string().min(1),
+  'uyoop.io/offer': z.string().min(1),
+  'uyoop.io/region': z.string().min(1),
+  'uyoop.io/vcpu': positiveInt,
+  'uyoop.io/memory-gib': positiveInt,
+  'uyoop.io/disk-gib': positiveInt,
+  'uyoop.io/monthly-price-eur': amount,
+  'uyoop.io/price-basis': z.enum(['HT', 'TTC']),
+  'uyoop.io/k3s-role': z.enum(['server', 'agent']),
+  'uyoop.io/public-host': dnsName,
+  'uyoop.io/mesh-address': ipv4,
+  'uyoop.io/taints': taints.optional(),
+});
+
+/** The WireGuard mesh (Resource, spec.type: network). */
+export const meshAnnotations = z.strictObject({
+  'uyoop.io/mesh-cidr': cidr,
+  'uyoop.io/mesh-port': positiveInt,
+  'uyoop.io/mesh-interface': z.string().regex(/^[a-z0-9]{1,15}$/, 'expected an interface name such as wg0'),
+});
+
+/** An object storage bucket (Resource, spec.type: s3-bucket). */
+export const bucketAnnotations = z
+  .strictObject({
+    'uyoop.io/provider': z.string().min(1),
+    'uyoop.io/region': z.string().min(1),
+    'uyoop.io/object-lock': z.enum(['none', 'governance', 'compliance']),
+    'uyoop.io/retention-days': positiveInt.optional(),
+  })
+  .refine(
+    a => (a['uyoop.io/object-lock'] === 'none') === (a['uyoop.io/retention-days'] === undefined),
+    { message: 'a locked bucket needs a retention, an unlocked one has none', path: ['uyoop.io/retention-days'] },
+  );
+
+/** A database (Resource, spec.type: database). */
+export const databaseAnnotations = z.strictObject({
+  'uyoop.io/engine': z.enum(['postgresql', 'mysql', 'mariadb', 'redis']),
+  'uyoop.io/node': nodeList,
+  'uyoop.io/storage-tier': storageTier,
+});
+
+/** A DNS domain (Resource, spec.type: dns-domain). */
+export const domainAnnotations = z.strictObject({
+  'uyoop.io/registrar': z.string().min(1),
+});
+
+/** A GitLab CI pipeline (Resource, spec.type: ci-pipeline). */
+export const pipelineAnnotations = z.strictObject({
+  'uyoop.io/pipeline-stages': z.string().regex(/^[a-z-]+(,[a-z-]+)*$/, 'expected stage names separated by commas'),
+  'uyoop.io/deploys': refList,
+});
+
+/** A service (every Component). */
+export const serviceAnnotations = z.strictObject({
+  'uyoop.io/node': nodeList,
+  'uyoop.io/storage-tier': storageTier,
+  'uyoop.io/runtime': z.enum(['k3s', 'compose', 'host']),
+});
+
+/** Annotation schema by entity kind and spec.type; entities not listed carry no uyoop.io/ annotation. */
+export function annotationSchemaFor(kind: string, type: unknown) {
+  if (kind === 'Component') return serviceAnnotations;
+  if (kind !== 'Resource') return undefined;
+  return (
+    {
+      node: nodeAnnotations,
+      network: meshAnnotations,
+      's3-bucket': bucketAnnotations,
+      database: databaseAnnotations,
+      'dns-domain': domainAnnotations,
+      'ci-pipeline': pipelineAnnotations,
+    } as Record<string, z.ZodType>
+  )[String(type)];
+}
+
+/** The resource types the catalog knows. */
+export const resourceTypes = ['node', 'network', 's3-bucket', 'database', 'dns-domain', 'ci-pipeline'];

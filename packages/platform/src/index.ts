@@ -1,0 +1,12 @@
+/**
+ * The typed loader of catalog/: the single inventory that the portal, the
+ * zx scripts and the generators (Ansible inventory, WireGuard peers,
+ * NetworkPolicies, cost allocation, backup policy) all read.
+ */
+export { loadPlatform, repoRoot } from './load';
+export type { LoadOptions } from './load';
+export { impactOf } from './build';
+export { CatalogError, formatProblem } from './errors';
+export type { CatalogProblem } from './errors';
+export { ANNOTATION_PREFIX, storageTiers } from './annotations';
+export type * from './model';
