@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole suite: type check, unit and integration tests (jest, real
+# backend), then browser end-to-end tests (Debian chromium + playwright-core).
+# Ends with one "tests: N passed, N failed" line.
+set -euo pipefail
+source "$(dirname "$0")/lib/toolchain.sh"
+cd "$repo_root"
+export CI="${CI:-true}"
+results="$repo_root/node_modules/.cache/uyoop-test-results"
+mkdir -p "$results"
+rm -f "$results"/*.json
+
+# System packages the tests need (only installed when missing).
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]} from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+status=0
+log "type check"
+yarn tsc || status=1
+
+log "unit and integration tests"
+yarn backstage-cli repo test --json --outputFile="$results/jest.json" || status=1
+
+log "browser end-to-end tests"
+PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" yarn playwright test --reporter=list,json || status=1
+
+node -e '
+const fs = require("fs");
+const read = f => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return undefined; } };
+const jest = read(process.argv[1] + "/jest.json");
+const e2e = read(process.argv[1] + "/e2e.json");
+let passed = 0, failed = 0;
+if (jest) { passed += jest.numPassedTests; failed += jest.numFailedTests + jest.numRuntimeErrorTestSuites; } else failed++;
+if (e2e) { passed += e2e.stats.expected + e2e.stats.flaky; failed += e2e.stats.unexpected; } else failed++;
+console.log(`tests: ${passed} passed, ${failed} failed`);
+' "$results"
+exit $status
