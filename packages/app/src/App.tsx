@@ -2,7 +2,8 @@ import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
+import { uyoopCatalogModule, uyoopThemeModule } from './modules/uyoop';
 
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule],
+  features: [catalogPlugin, navModule, homeModule, uyoopThemeModule, uyoopCatalogModule],
 });
