@@ -5,5 +5,11 @@ import { homeModule } from './modules/home';
 import { uyoopCatalogModule, uyoopThemeModule } from './modules/uyoop';
 
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule, uyoopThemeModule, uyoopCatalogModule],
+  features: [
+    catalogPlugin,
+    navModule,
+    homeModule,
+    uyoopThemeModule,
+    uyoopCatalogModule,
+  ],
 });

@@ -19,7 +19,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -45,7 +49,11 @@ describe('the portal backend on the embedded default', () => {
     baseUrl = `http://127.0.0.1:${port}`;
     backend = spawn(
       process.execPath,
-      [join(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'), 'package', 'start'],
+      [
+        join(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'),
+        'package',
+        'start',
+      ],
       {
         cwd: join(repoRoot, 'packages/backend'),
         detached: true,
@@ -61,16 +69,24 @@ describe('the portal backend on the embedded default', () => {
     backend.stderr!.on('data', d => (output += d));
     try {
       await until('backend readiness', async () => {
-        if (backend.exitCode !== null) throw new Error(`backend exited:\n${output.slice(-3000)}`);
+        if (backend.exitCode !== null)
+          throw new Error(`backend exited:\n${output.slice(-3000)}`);
         const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
         return res.ok ? true : undefined;
       });
     } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- backend output ---\n${output.slice(-3000)}`);
+      throw new Error(
+        `${(e as Error).message}\n--- backend output ---\n${output.slice(
+          -3000,
+        )}`,
+      );
     }
-    const res = await fetch(`${baseUrl}/api/auth/guest/refresh?env=development`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
+    const res = await fetch(
+      `${baseUrl}/api/auth/guest/refresh?env=development`,
+      {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      },
+    );
     expect(res.status).toBe(200);
     token = (await res.json()).backstageIdentity.token;
   });
@@ -83,7 +99,9 @@ describe('the portal backend on the embedded default', () => {
   });
 
   const get = async (path: string) => {
-    const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -92,11 +110,16 @@ describe('the portal backend on the embedded default', () => {
     // Until the catalog has ingested user:default/guest, the guest gets a bare
     // identity; once it has, the identity carries the user's groups.
     const identity = await until('guest identity with its groups', async () => {
-      const res = await fetch(`${baseUrl}/api/auth/guest/refresh?env=development`, {
-        headers: { 'x-requested-with': 'XMLHttpRequest' },
-      });
+      const res = await fetch(
+        `${baseUrl}/api/auth/guest/refresh?env=development`,
+        {
+          headers: { 'x-requested-with': 'XMLHttpRequest' },
+        },
+      );
       const { backstageIdentity } = await res.json();
-      return backstageIdentity.identity.ownershipEntityRefs.length > 1 ? backstageIdentity.identity : undefined;
+      return backstageIdentity.identity.ownershipEntityRefs.length > 1
+        ? backstageIdentity.identity
+        : undefined;
     });
     expect(identity.userEntityRef).toBe('user:default/guest');
     expect(identity.ownershipEntityRefs).toContain('group:default/developers');
@@ -113,7 +136,11 @@ describe('the portal backend on the embedded default', () => {
     const refs = (entities: any[]) =>
       entities
         .filter(e => e.kind !== 'Location')
-        .map(e => `${e.kind}:${e.metadata.namespace}/${e.metadata.name}`.toLocaleLowerCase('en-US'))
+        .map(e =>
+          `${e.kind}:${e.metadata.namespace}/${e.metadata.name}`.toLocaleLowerCase(
+            'en-US',
+          ),
+        )
         .sort();
     // The catalog ingests asynchronously after start: wait until it settles on the full set.
     const actual = await until('the catalog to ingest catalog/', async () => {
@@ -124,19 +151,35 @@ describe('the portal backend on the embedded default', () => {
   });
 
   it('resolves the relations: core-prod hosts Mailcow and Nextcloud, Nextcloud depends on its bucket', async () => {
-    const coreProd = await get('/api/catalog/entities/by-name/resource/default/core-prod');
+    const coreProd = await get(
+      '/api/catalog/entities/by-name/resource/default/core-prod',
+    );
     const dependents = coreProd.relations
       .filter((r: any) => r.type === 'dependencyOf')
       .map((r: any) => r.targetRef);
-    expect(dependents).toEqual(expect.arrayContaining(['component:default/mailcow', 'component:default/nextcloud']));
+    expect(dependents).toEqual(
+      expect.arrayContaining([
+        'component:default/mailcow',
+        'component:default/nextcloud',
+      ]),
+    );
     expect(coreProd.metadata.annotations['uyoop.io/vcpu']).toBe('8');
 
-    const nextcloud = await get('/api/catalog/entities/by-name/component/default/nextcloud');
-    const dependsOn = nextcloud.relations.filter((r: any) => r.type === 'dependsOn').map((r: any) => r.targetRef);
+    const nextcloud = await get(
+      '/api/catalog/entities/by-name/component/default/nextcloud',
+    );
+    const dependsOn = nextcloud.relations
+      .filter((r: any) => r.type === 'dependsOn')
+      .map((r: any) => r.targetRef);
     expect(dependsOn).toContain('resource:default/nextcloud-data');
-    const bucket = await get('/api/catalog/entities/by-name/resource/default/nextcloud-data');
+    const bucket = await get(
+      '/api/catalog/entities/by-name/resource/default/nextcloud-data',
+    );
     expect(bucket.relations).toContainEqual(
-      expect.objectContaining({ type: 'dependencyOf', targetRef: 'component:default/nextcloud' }),
+      expect.objectContaining({
+        type: 'dependencyOf',
+        targetRef: 'component:default/nextcloud',
+      }),
     );
   });
 });

@@ -23,13 +23,22 @@ const cidr = z
   );
 const dnsName = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'expected a DNS name');
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/,
+    'expected a DNS name',
+  );
 const nodeList = z
   .string()
-  .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'expected node names separated by commas');
+  .regex(
+    /^[a-z0-9-]+(,[a-z0-9-]+)*$/,
+    'expected node names separated by commas',
+  );
 const refList = z
   .string()
-  .regex(/^[a-z]+:[a-z0-9-]+(,[a-z]+:[a-z0-9-]+)*$/, 'expected entity refs such as component:ghost, separated by commas');
+  .regex(
+    /^[a-z]+:[a-z0-9-]+(,[a-z]+:[a-z0-9-]+)*$/,
+    'expected entity refs such as component:ghost, separated by commas',
+  );
 /** Kubernetes taints, `key=value:Effect`, separated by commas. */
 const taints = z
   .string()
@@ -37,7 +46,13 @@ const taints = z
     /^[a-z0-9./-]+=[a-z0-9-]*:(NoSchedule|PreferNoSchedule|NoExecute)(,[a-z0-9./-]+=[a-z0-9-]*:(NoSchedule|PreferNoSchedule|NoExecute))*$/,
     'expected taints such as uyoop.io/workload=ai:NoSchedule',
   );
-export const storageTiers = ['nvme', 's3', 'nvme+s3', 'memory', 'none'] as const;
+export const storageTiers = [
+  'nvme',
+  's3',
+  'nvme+s3',
+  'memory',
+  'none',
+] as const;
 const storageTier = z.enum(storageTiers);
 
 /** A VPS node (Resource, spec.type: node). */
@@ -60,7 +75,9 @@ export const nodeAnnotations = z.strictObject({
 export const meshAnnotations = z.strictObject({
   'uyoop.io/mesh-cidr': cidr,
   'uyoop.io/mesh-port': positiveInt,
-  'uyoop.io/mesh-interface': z.string().regex(/^[a-z0-9]{1,15}$/, 'expected an interface name such as wg0'),
+  'uyoop.io/mesh-interface': z
+    .string()
+    .regex(/^[a-z0-9]{1,15}$/, 'expected an interface name such as wg0'),
 });
 
 /** An object storage bucket (Resource, spec.type: s3-bucket). */
@@ -72,8 +89,13 @@ export const bucketAnnotations = z
     'uyoop.io/retention-days': positiveInt.optional(),
   })
   .refine(
-    a => (a['uyoop.io/object-lock'] === 'none') === (a['uyoop.io/retention-days'] === undefined),
-    { message: 'a locked bucket needs a retention, an unlocked one has none', path: ['uyoop.io/retention-days'] },
+    a =>
+      (a['uyoop.io/object-lock'] === 'none') ===
+      (a['uyoop.io/retention-days'] === undefined),
+    {
+      message: 'a locked bucket needs a retention, an unlocked one has none',
+      path: ['uyoop.io/retention-days'],
+    },
   );
 
 /** A database (Resource, spec.type: database). */
@@ -90,7 +112,9 @@ export const domainAnnotations = z.strictObject({
 
 /** A GitLab CI pipeline (Resource, spec.type: ci-pipeline). */
 export const pipelineAnnotations = z.strictObject({
-  'uyoop.io/pipeline-stages': z.string().regex(/^[a-z-]+(,[a-z-]+)*$/, 'expected stage names separated by commas'),
+  'uyoop.io/pipeline-stages': z
+    .string()
+    .regex(/^[a-z-]+(,[a-z-]+)*$/, 'expected stage names separated by commas'),
   'uyoop.io/deploys': refList,
 });
 
@@ -118,4 +142,11 @@ export function annotationSchemaFor(kind: string, type: unknown) {
 }
 
 /** The resource types the catalog knows. */
-export const resourceTypes = ['node', 'network', 's3-bucket', 'database', 'dns-domain', 'ci-pipeline'];
+export const resourceTypes = [
+  'node',
+  'network',
+  's3-bucket',
+  'database',
+  'dns-domain',
+  'ci-pipeline',
+];

@@ -1,4 +1,8 @@
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import type { CatalogProblem } from './errors';
 import type {
   Bucket,
@@ -14,10 +18,13 @@ import type {
   Taint,
 } from './model';
 
-const a = (e: Entity, key: string) => e.metadata.annotations?.[`uyoop.io/${key}`];
+const a = (e: Entity, key: string) =>
+  e.metadata.annotations?.[`uyoop.io/${key}`];
 const list = (v: string | undefined) => (v ? v.split(',') : []);
 const ref = (value: string, defaultKind?: string) =>
-  stringifyEntityRef(parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }));
+  stringifyEntityRef(
+    parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
+  );
 const title = (e: Entity) => e.metadata.title ?? e.metadata.name;
 const unique = (xs: string[]) => [...new Set(xs)].sort();
 
@@ -46,69 +53,92 @@ function relationsOf(e: Entity): Relation[] {
   const spec = (e.spec ?? {}) as Record<string, any>;
   const out: Relation[] = [];
   const add = (type: string, reverse: string, target: string) => {
-    out.push({ source, type, target }, { source: target, type: reverse, target: source });
+    out.push(
+      { source, type, target },
+      { source: target, type: reverse, target: source },
+    );
   };
   if (spec.owner) add('ownedBy', 'ownerOf', ref(spec.owner, 'group'));
   if (spec.system) add('partOf', 'hasPart', ref(spec.system, 'system'));
   if (spec.domain) add('partOf', 'hasPart', ref(spec.domain, 'domain'));
   if (spec.parent) add('childOf', 'parentOf', ref(spec.parent, 'group'));
-  for (const g of spec.memberOf ?? []) add('memberOf', 'hasMember', ref(g, 'group'));
-  for (const d of spec.dependsOn ?? []) add('dependsOn', 'dependencyOf', ref(d));
-  for (const n of list(a(e, 'node'))) add('hostedOn', 'hosts', ref(`resource:${n}`));
+  for (const g of spec.memberOf ?? [])
+    add('memberOf', 'hasMember', ref(g, 'group'));
+  for (const d of spec.dependsOn ?? [])
+    add('dependsOn', 'dependencyOf', ref(d));
+  for (const n of list(a(e, 'node')))
+    add('hostedOn', 'hosts', ref(`resource:${n}`));
   return out;
 }
 
 /** Builds the typed model from entities that already validate; reports cross-entity problems. */
-export function buildPlatform(loaded: LoadedEntity[]): { platform: Platform; problems: CatalogProblem[] } {
+export function buildPlatform(loaded: LoadedEntity[]): {
+  platform: Platform;
+  problems: CatalogProblem[];
+} {
   const problems: CatalogProblem[] = [];
   const ofKind = (kind: string, type?: string) =>
-    loaded.filter(l => l.entity.kind === kind && (type === undefined || l.entity.spec?.type === type));
+    loaded.filter(
+      l =>
+        l.entity.kind === kind &&
+        (type === undefined || l.entity.spec?.type === type),
+    );
 
-  const services: PlatformService[] = ofKind('Component').map(({ entity: e }) => ({
-    name: e.metadata.name,
-    title: title(e),
-    type: String(e.spec?.type),
-    lifecycle: String(e.spec?.lifecycle),
-    system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' }).name,
-    owner: parseEntityRef(String(e.spec?.owner), { defaultKind: 'group' }).name,
-    namespace: e.metadata.annotations!['backstage.io/kubernetes-namespace'],
-    nodes: list(a(e, 'node')),
-    storageTier: a(e, 'storage-tier')!,
-    runtime: a(e, 'runtime') as PlatformService['runtime'],
-    dependsOn: ((e.spec?.dependsOn ?? []) as string[]).map(d => ref(d)),
-  }));
-
-  const nodes: PlatformNode[] = ofKind('Resource', 'node').map(({ entity: e }) => {
-    const role = a(e, 'k3s-role') as PlatformNode['k3sRole'];
-    const labels: Record<string, string> = {
-      'kubernetes.io/hostname': e.metadata.name,
-      'node.kubernetes.io/instance-type': a(e, 'offer')!.toLowerCase(),
-      'topology.kubernetes.io/region': a(e, 'region')!,
-      'uyoop.io/k3s-role': role,
-    };
-    if (role === 'server') labels['node-role.kubernetes.io/control-plane'] = 'true';
-    return {
+  const services: PlatformService[] = ofKind('Component').map(
+    ({ entity: e }) => ({
       name: e.metadata.name,
       title: title(e),
-      provider: a(e, 'provider')!,
-      offer: a(e, 'offer')!,
-      region: a(e, 'region')!,
-      vcpu: Number(a(e, 'vcpu')),
-      memoryGiB: Number(a(e, 'memory-gib')),
-      diskGiB: Number(a(e, 'disk-gib')),
-      monthlyPrice: {
-        amount: Number(a(e, 'monthly-price-eur')),
-        currency: 'EUR',
-        basis: a(e, 'price-basis') as 'HT' | 'TTC',
-      },
-      k3sRole: role,
-      publicHost: a(e, 'public-host')!,
-      meshAddress: a(e, 'mesh-address')!,
-      labels,
-      taints: parseTaints(a(e, 'taints')),
-      services: services.filter(s => s.nodes.includes(e.metadata.name)).map(s => s.name).sort(),
-    };
-  });
+      type: String(e.spec?.type),
+      lifecycle: String(e.spec?.lifecycle),
+      system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' })
+        .name,
+      owner: parseEntityRef(String(e.spec?.owner), { defaultKind: 'group' })
+        .name,
+      namespace: e.metadata.annotations!['backstage.io/kubernetes-namespace'],
+      nodes: list(a(e, 'node')),
+      storageTier: a(e, 'storage-tier')!,
+      runtime: a(e, 'runtime') as PlatformService['runtime'],
+      dependsOn: ((e.spec?.dependsOn ?? []) as string[]).map(d => ref(d)),
+    }),
+  );
+
+  const nodes: PlatformNode[] = ofKind('Resource', 'node').map(
+    ({ entity: e }) => {
+      const role = a(e, 'k3s-role') as PlatformNode['k3sRole'];
+      const labels: Record<string, string> = {
+        'kubernetes.io/hostname': e.metadata.name,
+        'node.kubernetes.io/instance-type': a(e, 'offer')!.toLowerCase(),
+        'topology.kubernetes.io/region': a(e, 'region')!,
+        'uyoop.io/k3s-role': role,
+      };
+      if (role === 'server')
+        labels['node-role.kubernetes.io/control-plane'] = 'true';
+      return {
+        name: e.metadata.name,
+        title: title(e),
+        provider: a(e, 'provider')!,
+        offer: a(e, 'offer')!,
+        region: a(e, 'region')!,
+        vcpu: Number(a(e, 'vcpu')),
+        memoryGiB: Number(a(e, 'memory-gib')),
+        diskGiB: Number(a(e, 'disk-gib')),
+        monthlyPrice: {
+          amount: Number(a(e, 'monthly-price-eur')),
+          currency: 'EUR',
+          basis: a(e, 'price-basis') as 'HT' | 'TTC',
+        },
+        k3sRole: role,
+        publicHost: a(e, 'public-host')!,
+        meshAddress: a(e, 'mesh-address')!,
+        labels,
+        taints: parseTaints(a(e, 'taints')),
+        services: services
+          .filter(s => s.nodes.includes(e.metadata.name))
+          .map(s => s.name)
+          .sort(),
+      };
+    },
+  );
 
   const servers = nodes.filter(n => n.k3sRole === 'server');
   if (nodes.length && servers.length !== 1) {
@@ -120,7 +150,10 @@ export function buildPlatform(loaded: LoadedEntity[]): { platform: Platform; pro
 
   const meshEntities = ofKind('Resource', 'network');
   if (meshEntities.length !== 1) {
-    problems.push({ file: 'catalog/', message: `expected one WireGuard mesh (Resource of type network), found ${meshEntities.length}` });
+    problems.push({
+      file: 'catalog/',
+      message: `expected one WireGuard mesh (Resource of type network), found ${meshEntities.length}`,
+    });
   }
   const meshEntity = meshEntities[0]?.entity;
   const cidr = meshEntity ? a(meshEntity, 'mesh-cidr')! : '0.0.0.0/0';
@@ -130,11 +163,21 @@ export function buildPlatform(loaded: LoadedEntity[]): { platform: Platform; pro
     const field = 'metadata.annotations["uyoop.io/mesh-address"]';
     const entity = `Resource ${n.name}`;
     if (!inCidr(n.meshAddress, cidr)) {
-      problems.push({ file: l.file, entity, field, message: `${n.meshAddress} is outside the mesh ${cidr}` });
+      problems.push({
+        file: l.file,
+        entity,
+        field,
+        message: `${n.meshAddress} is outside the mesh ${cidr}`,
+      });
     }
     const twin = seen.get(n.meshAddress);
     if (twin) {
-      problems.push({ file: l.file, entity, field, message: `${n.meshAddress} is already the mesh address of ${twin}` });
+      problems.push({
+        file: l.file,
+        entity,
+        field,
+        message: `${n.meshAddress} is already the mesh address of ${twin}`,
+      });
     }
     seen.set(n.meshAddress, n.name);
   }
@@ -143,10 +186,16 @@ export function buildPlatform(loaded: LoadedEntity[]): { platform: Platform; pro
     cidr,
     port: Number(meshEntity ? a(meshEntity, 'mesh-port') : 0),
     interface: meshEntity ? a(meshEntity, 'mesh-interface')! : '',
-    peers: nodes.map(n => ({ node: n.name, address: n.meshAddress, publicHost: n.publicHost })),
+    peers: nodes.map(n => ({
+      node: n.name,
+      address: n.meshAddress,
+      publicHost: n.publicHost,
+    })),
   };
 
-  const namespaces: PlatformNamespace[] = unique(services.map(s => s.namespace)).map(name => {
+  const namespaces: PlatformNamespace[] = unique(
+    services.map(s => s.namespace),
+  ).map(name => {
     const members = services.filter(s => s.namespace === name);
     return {
       name,
@@ -156,31 +205,45 @@ export function buildPlatform(loaded: LoadedEntity[]): { platform: Platform; pro
     };
   });
 
-  const buckets: Bucket[] = ofKind('Resource', 's3-bucket').map(({ entity: e }) => ({
-    name: e.metadata.name,
-    title: title(e),
-    system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' }).name,
-    owner: parseEntityRef(String(e.spec?.owner), { defaultKind: 'group' }).name,
-    objectLock: a(e, 'object-lock') as Bucket['objectLock'],
-    ...(a(e, 'retention-days') ? { retentionDays: Number(a(e, 'retention-days')) } : {}),
-  }));
+  const buckets: Bucket[] = ofKind('Resource', 's3-bucket').map(
+    ({ entity: e }) => ({
+      name: e.metadata.name,
+      title: title(e),
+      system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' })
+        .name,
+      owner: parseEntityRef(String(e.spec?.owner), { defaultKind: 'group' })
+        .name,
+      objectLock: a(e, 'object-lock') as Bucket['objectLock'],
+      ...(a(e, 'retention-days')
+        ? { retentionDays: Number(a(e, 'retention-days')) }
+        : {}),
+    }),
+  );
 
-  const databases: Database[] = ofKind('Resource', 'database').map(({ entity: e }) => ({
-    name: e.metadata.name,
-    engine: a(e, 'engine')!,
-    nodes: list(a(e, 'node')),
-    namespace: e.metadata.annotations!['backstage.io/kubernetes-namespace'],
-    system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' }).name,
-  }));
+  const databases: Database[] = ofKind('Resource', 'database').map(
+    ({ entity: e }) => ({
+      name: e.metadata.name,
+      engine: a(e, 'engine')!,
+      nodes: list(a(e, 'node')),
+      namespace: e.metadata.annotations!['backstage.io/kubernetes-namespace'],
+      system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' })
+        .name,
+    }),
+  );
 
-  const pipelines: Pipeline[] = ofKind('Resource', 'ci-pipeline').map(({ entity: e }) => ({
-    name: e.metadata.name,
-    project: e.metadata.annotations?.['gitlab.com/project-slug'],
-    stages: list(a(e, 'pipeline-stages')),
-    deploys: list(a(e, 'deploys')).map(r => ref(r)),
-  }));
+  const pipelines: Pipeline[] = ofKind('Resource', 'ci-pipeline').map(
+    ({ entity: e }) => ({
+      name: e.metadata.name,
+      project: e.metadata.annotations?.['gitlab.com/project-slug'],
+      stages: list(a(e, 'pipeline-stages')),
+      deploys: list(a(e, 'deploys')).map(r => ref(r)),
+    }),
+  );
 
-  const names = (kind: string, type?: string) => ofKind(kind, type).map(l => l.entity.metadata.name).sort();
+  const names = (kind: string, type?: string) =>
+    ofKind(kind, type)
+      .map(l => l.entity.metadata.name)
+      .sort();
   return {
     problems,
     platform: {
@@ -191,7 +254,9 @@ export function buildPlatform(loaded: LoadedEntity[]): { platform: Platform; pro
       mesh,
       buckets,
       databases,
-      domains: ofKind('Resource', 'dns-domain').map(l => title(l.entity)).sort(),
+      domains: ofKind('Resource', 'dns-domain')
+        .map(l => title(l.entity))
+        .sort(),
       pipelines,
       systems: names('System'),
       groups: names('Group'),

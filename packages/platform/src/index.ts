@@ -10,3 +10,5 @@ export { CatalogError, formatProblem } from './errors';
 export type { CatalogProblem } from './errors';
 export { ANNOTATION_PREFIX, storageTiers } from './annotations';
 export type * from './model';
+export { catalogCli, usage } from './cli';
+export type { CliIO } from './cli';

@@ -15,8 +15,14 @@ describe('the uyoop catalog', () => {
       k3sRole: 'server',
       monthlyPrice: { amount: 14.28, currency: 'EUR', basis: 'TTC' },
     });
-    expect(byName['ai-lab']).toMatchObject({ offer: 'VPS-2', vcpu: 4, k3sRole: 'agent' });
-    expect(byName['ai-lab'].taints).toEqual([{ key: 'uyoop.io/workload', value: 'ai', effect: 'NoSchedule' }]);
+    expect(byName['ai-lab']).toMatchObject({
+      offer: 'VPS-2',
+      vcpu: 4,
+      k3sRole: 'agent',
+    });
+    expect(byName['ai-lab'].taints).toEqual([
+      { key: 'uyoop.io/workload', value: 'ai', effect: 'NoSchedule' },
+    ]);
     expect(byName['core-prod'].labels).toMatchObject({
       'kubernetes.io/hostname': 'core-prod',
       'node.kubernetes.io/instance-type': 'vps-3',
@@ -31,27 +37,54 @@ describe('the uyoop catalog', () => {
     ['authelia', 'security', 'core-prod'],
     ['ollama', 'ai-lab', 'ai-lab'],
     ['gitlab-runner', 'devops-factory', 'ai-lab'],
-  ])('places %s in namespace %s on %s, as the service matrix says', async (name, namespace, node) => {
-    const { services } = await loadPlatform();
-    expect(services.find(s => s.name === name)).toMatchObject({ namespace, nodes: [node] });
-  });
+  ])(
+    'places %s in namespace %s on %s, as the service matrix says',
+    async (name, namespace, node) => {
+      const { services } = await loadPlatform();
+      expect(services.find(s => s.name === name)).toMatchObject({
+        namespace,
+        nodes: [node],
+      });
+    },
+  );
 
   it('answers what core-prod hosts and what breaks when it goes down', async () => {
     const platform = await loadPlatform();
     const hosted = platform.relations
-      .filter(r => r.source === 'resource:default/core-prod' && r.type === 'hosts')
+      .filter(
+        r => r.source === 'resource:default/core-prod' && r.type === 'hosts',
+      )
       .map(r => r.target);
-    expect(hosted).toEqual(expect.arrayContaining(['component:default/mailcow', 'component:default/nextcloud']));
+    expect(hosted).toEqual(
+      expect.arrayContaining([
+        'component:default/mailcow',
+        'component:default/nextcloud',
+      ]),
+    );
     expect(hosted).not.toContain('component:default/ollama');
     const impact = impactOf(platform, 'core-prod');
-    expect(impact).toEqual(expect.arrayContaining(['component:default/mailcow', 'component:default/gitlab-runner']));
-    expect(impactOf(platform, 'resource:nextcloud-data')).toEqual(['component:default/nextcloud']);
+    expect(impact).toEqual(
+      expect.arrayContaining([
+        'component:default/mailcow',
+        'component:default/gitlab-runner',
+      ]),
+    );
+    expect(impactOf(platform, 'resource:nextcloud-data')).toEqual([
+      'component:default/nextcloud',
+    ]);
   });
 
   it('builds the mesh from the node addresses', async () => {
     const { mesh } = await loadPlatform();
-    expect(mesh).toMatchObject({ cidr: '10.80.0.0/24', port: 51820, interface: 'wg0' });
-    expect(mesh.peers.map(p => p.address).sort()).toEqual(['10.80.0.1', '10.80.0.2']);
+    expect(mesh).toMatchObject({
+      cidr: '10.80.0.0/24',
+      port: 51820,
+      interface: 'wg0',
+    });
+    expect(mesh.peers.map(p => p.address).sort()).toEqual([
+      '10.80.0.1',
+      '10.80.0.2',
+    ]);
   });
 });
 
@@ -60,8 +93,13 @@ describe('a malformed catalog', () => {
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'uyoop-catalog-'));
-    await cp(join(repoRoot, 'catalog'), join(root, 'catalog'), { recursive: true });
-    await cp(join(repoRoot, 'catalog-info.yaml'), join(root, 'catalog-info.yaml'));
+    await cp(join(repoRoot, 'catalog'), join(root, 'catalog'), {
+      recursive: true,
+    });
+    await cp(
+      join(repoRoot, 'catalog-info.yaml'),
+      join(root, 'catalog-info.yaml'),
+    );
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
@@ -168,19 +206,32 @@ describe('a malformed catalog', () => {
       'name: [observability',
       'catalog/systems.yaml: YAML:',
     ],
-  ])('reports %s with the file and the field', async (_case, file, from, to, expected) => {
-    await edit(file, from, to);
-    expect(await problems()).toContain(expected);
-  });
+  ])(
+    'reports %s with the file and the field',
+    async (_case, file, from, to, expected) => {
+      await edit(file, from, to);
+      expect(await problems()).toContain(expected);
+    },
+  );
 
   it('reports a file that the root location does not list', async () => {
     await writeFile(join(root, 'catalog', 'stray.yaml'), 'kind: Group\n');
-    expect(await problems()).toContain('catalog/stray.yaml: not listed in catalog-info.yaml');
+    expect(await problems()).toContain(
+      'catalog/stray.yaml: not listed in catalog-info.yaml',
+    );
   });
 
   it('lists every problem at once, not just the first', async () => {
-    await edit('catalog/nodes.yaml', "uyoop.io/vcpu: '8'", 'uyoop.io/vcpu: eight');
-    await edit('catalog/services.yaml', 'owner: developers\n  system: web', 'owner: nobody\n  system: web');
+    await edit(
+      'catalog/nodes.yaml',
+      "uyoop.io/vcpu: '8'",
+      'uyoop.io/vcpu: eight',
+    );
+    await edit(
+      'catalog/services.yaml',
+      'owner: developers\n  system: web',
+      'owner: nobody\n  system: web',
+    );
     const message = await problems();
     expect(message).toContain('uyoop.io/vcpu');
     expect(message).toContain('spec.owner: refers to group:default/nobody');
@@ -191,9 +242,21 @@ describe('validator messages', () => {
   // Imported here: the mapping is internal, but its cases are worth a table.
   const { fieldOf } = jest.requireActual('./validate');
   it.each([
-    ["/spec must have required property 'owner' - missingProperty: owner", 'spec.owner', 'is required'],
-    ['/spec/lifecycle must be string - type: string', 'spec.lifecycle', 'must be string'],
-    ['"metadata.name" is not valid; expected a string', 'metadata.name', 'is not valid; expected a string'],
+    [
+      "/spec must have required property 'owner' - missingProperty: owner",
+      'spec.owner',
+      'is required',
+    ],
+    [
+      '/spec/lifecycle must be string - type: string',
+      'spec.lifecycle',
+      'must be string',
+    ],
+    [
+      '"metadata.name" is not valid; expected a string',
+      'metadata.name',
+      'is not valid; expected a string',
+    ],
   ])('maps %j to field %s', (message, field, text) => {
     expect(fieldOf(message)).toEqual({ field, message: text });
   });

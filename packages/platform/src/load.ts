@@ -1,6 +1,10 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { parseAllDocuments } from 'yaml';
 import { ANNOTATION_PREFIX } from './annotations';
 import { CatalogError, CatalogProblem } from './errors';
@@ -19,17 +23,30 @@ export interface LoadOptions {
 /** The monorepo root, found from this file's place in packages/platform/src. */
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 
-const describe = (e: Partial<Entity>) => `${e.kind ?? '(no kind)'} ${e.metadata?.name ?? '(no name)'}`;
+const describe = (e: Partial<Entity>) =>
+  `${e.kind ?? '(no kind)'} ${e.metadata?.name ?? '(no name)'}`;
 
 /** Reads the files the root Location lists, and checks that none of catalog/ is left out. */
-async function catalogFiles(root: string, problems: CatalogProblem[]): Promise<string[]> {
-  const docs = parseAllDocuments(await readFile(join(root, ROOT_LOCATION), 'utf8'));
-  const targets = docs.flatMap(d => (d.toJS()?.spec?.targets ?? []) as string[]).map(t => posix.normalize(t));
+async function catalogFiles(
+  root: string,
+  problems: CatalogProblem[],
+): Promise<string[]> {
+  const docs = parseAllDocuments(
+    await readFile(join(root, ROOT_LOCATION), 'utf8'),
+  );
+  const targets = docs
+    .flatMap(d => (d.toJS()?.spec?.targets ?? []) as string[])
+    .map(t => posix.normalize(t));
   const listed = new Set(targets);
-  for (const f of (await readdir(join(root, CATALOG_DIR))).filter(n => n.endsWith('.yaml'))) {
+  for (const f of (await readdir(join(root, CATALOG_DIR))).filter(n =>
+    n.endsWith('.yaml'),
+  )) {
     const path = posix.join(CATALOG_DIR, f);
     if (!listed.has(path)) {
-      problems.push({ file: path, message: `not listed in ${ROOT_LOCATION}, so the portal would never read it` });
+      problems.push({
+        file: path,
+        message: `not listed in ${ROOT_LOCATION}, so the portal would never read it`,
+      });
     }
   }
   return targets;
@@ -41,7 +58,9 @@ async function catalogFiles(root: string, problems: CatalogProblem[]): Promise<s
  * schemas, checks that every reference resolves, and returns the typed model.
  * Throws a CatalogError listing every problem, each naming file, entity and field.
  */
-export async function loadPlatform(options: LoadOptions = {}): Promise<Platform> {
+export async function loadPlatform(
+  options: LoadOptions = {},
+): Promise<Platform> {
   const root = options.root ?? repoRoot;
   const problems: CatalogProblem[] = [];
   const loaded: LoadedEntity[] = [];
@@ -50,13 +69,21 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<Platform>
     try {
       text = await readFile(join(root, file), 'utf8');
     } catch {
-      problems.push({ file, message: `listed in ${ROOT_LOCATION} but cannot be read` });
+      problems.push({
+        file,
+        message: `listed in ${ROOT_LOCATION} but cannot be read`,
+      });
       continue;
     }
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length) {
         for (const err of doc.errors) {
-          problems.push({ file, message: `YAML: ${err.message.split('\n')[0]} (line ${err.linePos?.[0].line ?? '?'})` });
+          problems.push({
+            file,
+            message: `YAML: ${err.message.split('\n')[0]} (line ${
+              err.linePos?.[0].line ?? '?'
+            })`,
+          });
         }
         continue;
       }
@@ -78,14 +105,22 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<Platform>
 }
 
 /** Where an entity points at another one, and the kind a bare name means there. */
-function references(entity: Entity): { field: string; ref: string; defaultKind?: string; mustBe?: string }[] {
+function references(
+  entity: Entity,
+): { field: string; ref: string; defaultKind?: string; mustBe?: string }[] {
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
-  const out: { field: string; ref: string; defaultKind?: string; mustBe?: string }[] = [];
+  const out: {
+    field: string;
+    ref: string;
+    defaultKind?: string;
+    mustBe?: string;
+  }[] = [];
   const one = (field: string, value: unknown, defaultKind?: string) => {
     if (typeof value === 'string') out.push({ field, ref: value, defaultKind });
   };
   const many = (field: string, value: unknown, defaultKind?: string) => {
-    if (Array.isArray(value)) value.forEach((v, i) => one(`${field}[${i}]`, v, defaultKind));
+    if (Array.isArray(value))
+      value.forEach((v, i) => one(`${field}[${i}]`, v, defaultKind));
   };
   one('spec.owner', spec.owner, 'group');
   one('spec.system', spec.system, 'system');
@@ -98,11 +133,18 @@ function references(entity: Entity): { field: string; ref: string; defaultKind?:
   const annotations = entity.metadata.annotations ?? {};
   const nodes = annotations[`${ANNOTATION_PREFIX}node`];
   nodes?.split(',').forEach(n =>
-    out.push({ field: `metadata.annotations["${ANNOTATION_PREFIX}node"]`, ref: `resource:${n}`, mustBe: 'node' }),
+    out.push({
+      field: `metadata.annotations["${ANNOTATION_PREFIX}node"]`,
+      ref: `resource:${n}`,
+      mustBe: 'node',
+    }),
   );
-  annotations[`${ANNOTATION_PREFIX}deploys`]
-    ?.split(',')
-    .forEach(r => out.push({ field: `metadata.annotations["${ANNOTATION_PREFIX}deploys"]`, ref: r }));
+  annotations[`${ANNOTATION_PREFIX}deploys`]?.split(',').forEach(r =>
+    out.push({
+      field: `metadata.annotations["${ANNOTATION_PREFIX}deploys"]`,
+      ref: r,
+    }),
+  );
   return out;
 }
 
@@ -112,7 +154,11 @@ function checkReferences(loaded: LoadedEntity[]): CatalogProblem[] {
   for (const l of loaded) {
     const twin = byRef.get(l.ref);
     if (twin) {
-      problems.push({ file: l.file, entity: describe(l.entity), message: `duplicates the entity defined in ${twin.file}` });
+      problems.push({
+        file: l.file,
+        entity: describe(l.entity),
+        message: `duplicates the entity defined in ${twin.file}`,
+      });
     }
     byRef.set(l.ref, l);
   }
@@ -120,16 +166,36 @@ function checkReferences(loaded: LoadedEntity[]): CatalogProblem[] {
     for (const r of references(l.entity)) {
       let target: string;
       try {
-        target = stringifyEntityRef(parseEntityRef(r.ref, { defaultKind: r.defaultKind, defaultNamespace: 'default' }));
+        target = stringifyEntityRef(
+          parseEntityRef(r.ref, {
+            defaultKind: r.defaultKind,
+            defaultNamespace: 'default',
+          }),
+        );
       } catch (e) {
-        problems.push({ file: l.file, entity: describe(l.entity), field: r.field, message: (e as Error).message });
+        problems.push({
+          file: l.file,
+          entity: describe(l.entity),
+          field: r.field,
+          message: (e as Error).message,
+        });
         continue;
       }
       const found = byRef.get(target);
       if (!found) {
-        problems.push({ file: l.file, entity: describe(l.entity), field: r.field, message: `refers to ${target}, which is not in the catalog` });
+        problems.push({
+          file: l.file,
+          entity: describe(l.entity),
+          field: r.field,
+          message: `refers to ${target}, which is not in the catalog`,
+        });
       } else if (r.mustBe && found.entity.spec?.type !== r.mustBe) {
-        problems.push({ file: l.file, entity: describe(l.entity), field: r.field, message: `${target} is not a ${r.mustBe}` });
+        problems.push({
+          file: l.file,
+          entity: describe(l.entity),
+          field: r.field,
+          message: `${target} is not a ${r.mustBe}`,
+        });
       }
     }
   }

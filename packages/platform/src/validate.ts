@@ -15,7 +15,11 @@ import {
   systemEntityV1alpha1Validator,
   userEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
-import { ANNOTATION_PREFIX, annotationSchemaFor, resourceTypes } from './annotations';
+import {
+  ANNOTATION_PREFIX,
+  annotationSchemaFor,
+  resourceTypes,
+} from './annotations';
 
 const policy = EntityPolicies.allOf([
   new DefaultNamespaceEntityPolicy(),
@@ -49,14 +53,22 @@ export interface FieldProblem {
  */
 export function fieldOf(message: string): FieldProblem {
   const text = message.replace(/^[^:]*Error: /, '');
-  const required = text.match(/"?(\/[^\s"]*)?"? ?must have required property '([^']+)'/);
+  const required = text.match(
+    /"?(\/[^\s"]*)?"? ?must have required property '([^']+)'/,
+  );
   if (required) {
     const parent = (required[1] ?? '').replace(/^\//, '').replace(/\//g, '.');
-    return { field: parent ? `${parent}.${required[2]}` : required[2], message: 'is required' };
+    return {
+      field: parent ? `${parent}.${required[2]}` : required[2],
+      message: 'is required',
+    };
   }
   const pointer = text.match(/^"?(\/[^\s"]+)"? (.*?)(?: - [^-]*)?$/s);
   if (pointer) {
-    return { field: pointer[1].replace(/^\//, '').replace(/\//g, '.'), message: pointer[2] };
+    return {
+      field: pointer[1].replace(/^\//, '').replace(/\//g, '.'),
+      message: pointer[2],
+    };
   }
   const quoted = text.match(/^"([a-zA-Z.[\]0-9]+)" (.*)$/s);
   if (quoted) return { field: quoted[1], message: quoted[2] };
@@ -79,7 +91,12 @@ export async function validateEntity(entity: Entity): Promise<FieldProblem[]> {
     }
   }
   if (!known) {
-    return [{ field: 'kind', message: `unknown kind "${entity.kind}" (or apiVersion "${entity.apiVersion}")` }];
+    return [
+      {
+        field: 'kind',
+        message: `unknown kind "${entity.kind}" (or apiVersion "${entity.apiVersion}")`,
+      },
+    ];
   }
   return validateAnnotations(entity);
 }
@@ -87,21 +104,36 @@ export async function validateEntity(entity: Entity): Promise<FieldProblem[]> {
 function validateAnnotations(entity: Entity): FieldProblem[] {
   const annotations = entity.metadata.annotations ?? {};
   const ours = Object.fromEntries(
-    Object.entries(annotations).filter(([k]) => k.startsWith(ANNOTATION_PREFIX)),
+    Object.entries(annotations).filter(([k]) =>
+      k.startsWith(ANNOTATION_PREFIX),
+    ),
   );
   const type = entity.spec?.type;
   if (entity.kind === 'Resource' && !resourceTypes.includes(String(type))) {
-    return [{ field: 'spec.type', message: `unknown resource type "${type}", expected one of ${resourceTypes.join(', ')}` }];
+    return [
+      {
+        field: 'spec.type',
+        message: `unknown resource type "${type}", expected one of ${resourceTypes.join(
+          ', ',
+        )}`,
+      },
+    ];
   }
   const problems: FieldProblem[] = [];
   const needsNamespace = entity.kind === 'Component' || type === 'database';
   if (needsNamespace && !annotations['backstage.io/kubernetes-namespace']) {
-    problems.push({ field: 'metadata.annotations["backstage.io/kubernetes-namespace"]', message: 'is required' });
+    problems.push({
+      field: 'metadata.annotations["backstage.io/kubernetes-namespace"]',
+      message: 'is required',
+    });
   }
   const schema = annotationSchemaFor(entity.kind, type);
   if (!schema) {
     for (const key of Object.keys(ours)) {
-      problems.push({ field: `metadata.annotations["${key}"]`, message: `does not belong on a ${entity.kind}` });
+      problems.push({
+        field: `metadata.annotations["${key}"]`,
+        message: `does not belong on a ${entity.kind}`,
+      });
     }
     return problems;
   }
@@ -109,15 +141,24 @@ function validateAnnotations(entity: Entity): FieldProblem[] {
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.length ? String(issue.path[0]) : undefined;
-      const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : undefined;
+      const unknownKeys =
+        issue.code === 'unrecognized_keys' ? issue.keys : undefined;
       if (unknownKeys) {
         for (const k of unknownKeys) {
-          problems.push({ field: `metadata.annotations["${k}"]`, message: 'unknown annotation (see catalog/README.md)' });
+          problems.push({
+            field: `metadata.annotations["${k}"]`,
+            message: 'unknown annotation (see catalog/README.md)',
+          });
         }
       } else {
         problems.push({
-          field: key ? `metadata.annotations["${key}"]` : 'metadata.annotations',
-          message: ours[key ?? ''] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message,
+          field: key
+            ? `metadata.annotations["${key}"]`
+            : 'metadata.annotations',
+          message:
+            ours[key ?? ''] === undefined && issue.code === 'invalid_type'
+              ? 'is required'
+              : issue.message,
         });
       }
     }

@@ -1,10 +1,23 @@
 import type { Entity } from '@backstage/catalog-model';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Chip, Table, TableBody, TableCell, TableRow, Typography } from '@material-ui/core';
+import {
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableRow,
+  Typography,
+} from '@material-ui/core';
 import { nodeSpecRows } from './nodeSpecs';
 
 /** The specs of a node and the services it hosts. */
-export const NodeSpecs = ({ node, services }: { node: Entity; services: Entity[] }) => (
+export const NodeSpecs = ({
+  node,
+  services,
+}: {
+  node: Entity;
+  services: Entity[];
+}) => (
   <>
     <Table size="small" aria-label={`${node.metadata.name} specs`}>
       <TableBody>
@@ -27,7 +40,13 @@ export const NodeSpecs = ({ node, services }: { node: Entity; services: Entity[]
           key={s.metadata.name}
           size="small"
           style={{ margin: 2 }}
-          label={<EntityRefLink entityRef={s} defaultKind="component" title={s.metadata.title ?? s.metadata.name} />}
+          label={
+            <EntityRefLink
+              entityRef={s}
+              defaultKind="component"
+              title={s.metadata.title ?? s.metadata.name}
+            />
+          }
         />
       ))}
     </div>

@@ -1,4 +1,8 @@
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import useAsync from 'react-use/esm/useAsync';
@@ -18,7 +22,10 @@ export const NodeSpecsCard = () => {
       {loading && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
       {value && (
-        <NodeSpecs node={entity} services={value.items.filter(c => runsOn(c, entity.metadata.name))} />
+        <NodeSpecs
+          node={entity}
+          services={value.items.filter(c => runsOn(c, entity.metadata.name))}
+        />
       )}
     </InfoCard>
   );

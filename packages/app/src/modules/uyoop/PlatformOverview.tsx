@@ -1,39 +1,67 @@
 import { Entity } from '@backstage/catalog-model';
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Grid, List, ListItem, ListItemText, Typography } from '@material-ui/core';
+import {
+  Grid,
+  List,
+  ListItem,
+  ListItemText,
+  Typography,
+} from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { NodeSpecs } from './NodeSpecs';
 import { runsOn } from './nodeSpecs';
 
-const byName = (a: Entity, b: Entity) => a.metadata.name.localeCompare(b.metadata.name);
+const byName = (a: Entity, b: Entity) =>
+  a.metadata.name.localeCompare(b.metadata.name);
 
 /** The platform at a glance: the nodes and what they host, the systems, and what comes next. */
 export const PlatformOverview = () => {
   const catalogApi = useApi(catalogApiRef);
   const { value, loading, error } = useAsync(async () => {
     const [nodes, components, systems] = await Promise.all([
-      catalogApi.getEntities({ filter: { kind: 'Resource', 'spec.type': 'node' } }),
+      catalogApi.getEntities({
+        filter: { kind: 'Resource', 'spec.type': 'node' },
+      }),
       catalogApi.getEntities({ filter: { kind: 'Component' } }),
       catalogApi.getEntities({ filter: { kind: 'System' } }),
     ]);
-    return { nodes: nodes.items, components: components.items, systems: systems.items.sort(byName) };
+    return {
+      nodes: nodes.items,
+      components: components.items,
+      systems: systems.items.sort(byName),
+    };
   }, [catalogApi]);
 
   if (loading) return <Progress />;
   if (error) return <ResponseErrorPanel error={error} />;
   const { nodes, components, systems } = value!;
   // The K3s server first: it is the node everything else joins.
-  const ordered = [...nodes].sort((a, b) =>
-    (a.metadata.annotations?.['uyoop.io/k3s-role'] ?? '').localeCompare(b.metadata.annotations?.['uyoop.io/k3s-role'] ?? '') * -1,
+  const ordered = [...nodes].sort(
+    (a, b) =>
+      (a.metadata.annotations?.['uyoop.io/k3s-role'] ?? '').localeCompare(
+        b.metadata.annotations?.['uyoop.io/k3s-role'] ?? '',
+      ) * -1,
   );
   return (
     <Grid container spacing={3}>
       {ordered.map(node => (
         <Grid item xs={12} md={6} key={node.metadata.name}>
-          <InfoCard title={node.metadata.title ?? node.metadata.name} subheader={node.metadata.description}>
-            <NodeSpecs node={node} services={components.filter(c => runsOn(c, node.metadata.name)).sort(byName)} />
+          <InfoCard
+            title={node.metadata.title ?? node.metadata.name}
+            subheader={node.metadata.description}
+          >
+            <NodeSpecs
+              node={node}
+              services={components
+                .filter(c => runsOn(c, node.metadata.name))
+                .sort(byName)}
+            />
           </InfoCard>
         </Grid>
       ))}
@@ -41,12 +69,21 @@ export const PlatformOverview = () => {
         <InfoCard title="Systems">
           <List dense>
             {systems.map(system => {
-              const count = components.filter(c => c.spec?.system === system.metadata.name).length;
+              const count = components.filter(
+                c => c.spec?.system === system.metadata.name,
+              ).length;
               return (
                 <ListItem key={system.metadata.name}>
                   <ListItemText
-                    primary={<EntityRefLink entityRef={system} title={system.metadata.title ?? system.metadata.name} />}
-                    secondary={`${count} component${count === 1 ? '' : 's'} — ${system.metadata.description ?? ''}`}
+                    primary={
+                      <EntityRefLink
+                        entityRef={system}
+                        title={system.metadata.title ?? system.metadata.name}
+                      />
+                    }
+                    secondary={`${count} component${count === 1 ? '' : 's'} — ${
+                      system.metadata.description ?? ''
+                    }`}
                   />
                 </ListItem>
               );
@@ -57,16 +94,18 @@ export const PlatformOverview = () => {
       <Grid item xs={12} md={3}>
         <InfoCard title="FinOps">
           <Typography variant="body2">
-            OVH invoices, legacy SaaS against the sovereign platform, per-namespace allocation and budgets will
-            live here with the uyoop-finops plugin. Not available yet.
+            OVH invoices, legacy SaaS against the sovereign platform,
+            per-namespace allocation and budgets will live here with the
+            uyoop-finops plugin. Not available yet.
           </Typography>
         </InfoCard>
       </Grid>
       <Grid item xs={12} md={3}>
         <InfoCard title="Disaster recovery">
           <Typography variant="body2">
-            Backups, permission-gated restores and chaos-day drills with measured RTO/RPO will live here with the
-            uyoop-drp plugin. Not available yet.
+            Backups, permission-gated restores and chaos-day drills with
+            measured RTO/RPO will live here with the uyoop-drp plugin. Not
+            available yet.
           </Typography>
         </InfoCard>
       </Grid>

@@ -10,15 +10,32 @@ import LightIcon from '@material-ui/icons/WbSunny';
 import DarkIcon from '@material-ui/icons/Brightness2';
 
 /** uyoop's colours: a deep sovereign blue and a teal accent. */
-const brand = { deep: '#0b2545', blue: '#13315c', teal: '#1b998b', sand: '#eef4ed' };
+const brand = {
+  deep: '#0b2545',
+  blue: '#13315c',
+  teal: '#1b998b',
+  sand: '#eef4ed',
+};
 
 const pageTheme = {
   home: genPageTheme({ colors: [brand.deep, brand.teal], shape: shapes.wave }),
-  documentation: genPageTheme({ colors: [brand.blue, brand.teal], shape: shapes.wave2 }),
+  documentation: genPageTheme({
+    colors: [brand.blue, brand.teal],
+    shape: shapes.wave2,
+  }),
   tool: genPageTheme({ colors: [brand.deep, brand.blue], shape: shapes.round }),
-  service: genPageTheme({ colors: [brand.blue, brand.teal], shape: shapes.wave }),
-  website: genPageTheme({ colors: [brand.blue, brand.teal], shape: shapes.wave }),
-  library: genPageTheme({ colors: [brand.blue, brand.teal], shape: shapes.wave }),
+  service: genPageTheme({
+    colors: [brand.blue, brand.teal],
+    shape: shapes.wave,
+  }),
+  website: genPageTheme({
+    colors: [brand.blue, brand.teal],
+    shape: shapes.wave,
+  }),
+  library: genPageTheme({
+    colors: [brand.blue, brand.teal],
+    shape: shapes.wave,
+  }),
   other: genPageTheme({ colors: [brand.deep, brand.teal], shape: shapes.wave }),
   app: genPageTheme({ colors: [brand.deep, brand.teal], shape: shapes.wave }),
   apis: genPageTheme({ colors: [brand.deep, brand.blue], shape: shapes.wave2 }),
@@ -62,7 +79,9 @@ export const uyoopLightTheme = ThemeBlueprint.make({
       title: 'uyoop light',
       variant: 'light',
       icon: <LightIcon />,
-      Provider: ({ children }) => <UnifiedThemeProvider theme={uyoopLight} children={children} />,
+      Provider: ({ children }) => (
+        <UnifiedThemeProvider theme={uyoopLight} children={children} />
+      ),
     },
   },
 });
@@ -75,7 +94,9 @@ export const uyoopDarkTheme = ThemeBlueprint.make({
       title: 'uyoop dark',
       variant: 'dark',
       icon: <DarkIcon />,
-      Provider: ({ children }) => <UnifiedThemeProvider theme={uyoopDark} children={children} />,
+      Provider: ({ children }) => (
+        <UnifiedThemeProvider theme={uyoopDark} children={children} />
+      ),
     },
   },
 });

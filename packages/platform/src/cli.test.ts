@@ -1,0 +1,81 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { catalogCli, repoRoot } from '.';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) },
+    out,
+    err,
+  };
+}
+
+describe('yarn uyoop catalog', () => {
+  it('validate: says how much the catalog holds and exits 0', async () => {
+    const c = capture();
+    expect(await catalogCli(['validate'], c.io)).toBe(0);
+    expect(c.out[0]).toMatch(
+      /^catalog\/ is valid: \d+ entities, 2 nodes, \d+ services in \d+ namespaces, 9 systems$/,
+    );
+  });
+
+  it('nodes --json: gives the testbed what it needs to simulate each node', async () => {
+    const c = capture();
+    expect(await catalogCli(['nodes', '--json'], c.io)).toBe(0);
+    const nodes = JSON.parse(c.out.join('\n'));
+    expect(nodes.map((n: any) => n.name)).toEqual(['core-prod', 'ai-lab']);
+    expect(nodes[0]).toMatchObject({
+      capacity: { cpu: 8, memoryGiB: 24, diskGiB: 200 },
+      labels: { 'kubernetes.io/hostname': 'core-prod' },
+      taints: [],
+    });
+  });
+
+  it('impact: lists what breaks when a node goes down', async () => {
+    const c = capture();
+    expect(await catalogCli(['impact', 'core-prod'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toContain('component:default/mailcow');
+  });
+
+  it('exits 1 and names the entity when it is not in the catalog', async () => {
+    const c = capture();
+    expect(await catalogCli(['impact', 'core-prd'], c.io)).toBe(1);
+    expect(c.err).toEqual(['core-prd is not in the catalog']);
+  });
+
+  it('exits 2 with the usage on an unknown command', async () => {
+    const c = capture();
+    expect(await catalogCli(['frobnicate'], c.io)).toBe(2);
+    expect(c.err[0]).toContain('unknown command "frobnicate"');
+  });
+
+  it('exits 1 with every problem of an invalid catalog, leaving its files as they were', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'uyoop-cli-'));
+    try {
+      await cp(join(repoRoot, 'catalog'), join(root, 'catalog'), {
+        recursive: true,
+      });
+      await cp(
+        join(repoRoot, 'catalog-info.yaml'),
+        join(root, 'catalog-info.yaml'),
+      );
+      const file = join(root, 'catalog', 'nodes.yaml');
+      const broken = (await readFile(file, 'utf8')).replace(
+        "uyoop.io/disk-gib: '200'",
+        'uyoop.io/disk-gib: lots',
+      );
+      await writeFile(file, broken);
+      const c = capture();
+      expect(await catalogCli(['validate'], c.io, { root })).toBe(1);
+      expect(c.err[0]).toContain(
+        'catalog/nodes.yaml: Resource core-prod: metadata.annotations["uyoop.io/disk-gib"]: expected a positive whole number',
+      );
+      expect(await readFile(file, 'utf8')).toBe(broken);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

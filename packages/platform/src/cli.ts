@@ -1,0 +1,89 @@
+import { impactOf } from './build';
+import { CatalogError } from './errors';
+import { loadPlatform, LoadOptions } from './load';
+
+export const usage = `usage: yarn uyoop catalog <command>
+
+commands:
+  validate            check every file of catalog/ (exit 1 and the problems when invalid)
+  nodes [--json]      the nodes with their specs, Kubernetes labels and taints
+  impact <entity>     what stops working when <entity> goes down (e.g. core-prod)`;
+
+export interface CliIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** The `catalog` commands. Returns the exit code: 0 done, 1 failed, 2 bad usage. */
+export async function catalogCli(
+  args: string[],
+  io: CliIO,
+  options: LoadOptions = {},
+): Promise<number> {
+  const [command, ...rest] = args;
+  const known = ['validate', 'nodes', 'impact'];
+  if (!known.includes(command) || (command === 'impact' && rest.length !== 1)) {
+    io.err(
+      command && !known.includes(command)
+        ? `unknown command "${command}"\n\n${usage}`
+        : usage,
+    );
+    return 2;
+  }
+  let platform;
+  try {
+    platform = await loadPlatform(options);
+  } catch (e) {
+    if (e instanceof CatalogError) {
+      io.err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  if (command === 'validate') {
+    io.out(
+      `catalog/ is valid: ${platform.entities.length} entities, ${platform.nodes.length} nodes, ` +
+        `${platform.services.length} services in ${platform.namespaces.length} namespaces, ${platform.systems.length} systems`,
+    );
+  } else if (command === 'nodes') {
+    if (rest.includes('--json')) {
+      io.out(
+        JSON.stringify(
+          platform.nodes.map(({ services, ...n }) => ({
+            ...n,
+            capacity: {
+              cpu: n.vcpu,
+              memoryGiB: n.memoryGiB,
+              diskGiB: n.diskGiB,
+            },
+            services,
+          })),
+          null,
+          2,
+        ),
+      );
+    } else {
+      for (const n of platform.nodes) {
+        io.out(
+          `${n.name}  ${n.offer}  ${n.vcpu} vCores  ${n.memoryGiB} GiB  ${n.diskGiB} GiB  ` +
+            `${n.monthlyPrice.amount} ${n.monthlyPrice.currency} ${n.monthlyPrice.basis}/month  ` +
+            `k3s ${n.k3sRole}  mesh ${n.meshAddress}  hosts ${n.services.length}`,
+        );
+      }
+    }
+  } else {
+    const target = rest[0].includes(':') ? rest[0] : `resource:${rest[0]}`;
+    if (
+      !platform.entities.some(
+        e => e.ref === target.replace(/^(\w+):(?!.*\/)/, '$1:default/'),
+      )
+    ) {
+      io.err(`${rest[0]} is not in the catalog`);
+      return 1;
+    }
+    const impact = impactOf(platform, target);
+    io.out(`If ${rest[0]} goes down, ${impact.length} entities are affected:`);
+    impact.forEach(ref => io.out(`  ${ref}`));
+  }
+  return 0;
+}
