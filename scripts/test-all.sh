@@ -10,13 +10,23 @@ results="$repo_root/node_modules/.cache/uyoop-test-results"
 mkdir -p "$results"
 rm -f "$results"/*.json
 
-# System packages the tests need (only installed when missing).
-need=()
-command -v chromium >/dev/null || need+=(chromium)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]} from Debian"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+# Setup steps (scripts/prepare.d/*.sh: apt packages, cached builds) run in
+# parallel; each is idempotent and logs to the results folder.
+log "preparing: $(cd scripts/prepare.d && ls *.sh | tr '\n' ' ')"
+pids=()
+for step in scripts/prepare.d/*.sh; do
+  name="$(basename "$step" .sh)"
+  bash "$step" >"$results/prepare-$name.log" 2>&1 &
+  pids+=("$!:$name")
+done
+for entry in "${pids[@]}"; do
+  if ! wait "${entry%%:*}"; then
+    log "setup step ${entry#*:} failed, see $results/prepare-${entry#*:}.log"
+    tail -n 20 "$results/prepare-${entry#*:}.log" >&2
+    echo "tests: 0 passed, 1 failed"
+    exit 1
+  fi
+done
 
 status=0
 log "type check"

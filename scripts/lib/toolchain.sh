@@ -51,3 +51,23 @@ ensure_deps() {
   (cd "$repo_root" && yarn install --immutable)
   echo "$sum" >"$stamp"
 }
+
+# Installs the named Debian packages that are missing (one apt-get update per
+# machine and day, serialised: several setup steps may run at once).
+ensure_apt() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  (
+    flock 9
+    local stamp=/var/lib/apt/periodic/uyoop-update-stamp
+    if [ ! -f "$stamp" ] || [ "$(find "$stamp" -mmin +1440)" ]; then
+      apt-get update -qq
+      mkdir -p "$(dirname "$stamp")" && touch "$stamp"
+    fi
+    log "installing ${missing[*]} from Debian"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  ) 9>/tmp/uyoop-apt.lock
+}
