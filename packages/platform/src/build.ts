@@ -4,6 +4,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import type { CatalogProblem } from './errors';
+import { toEntityRef } from './refs';
 import type {
   Bucket,
   Database,
@@ -21,10 +22,10 @@ import type {
 const a = (e: Entity, key: string) =>
   e.metadata.annotations?.[`uyoop.io/${key}`];
 const list = (v: string | undefined) => (v ? v.split(',') : []);
-const ref = (value: string, defaultKind?: string) =>
-  stringifyEntityRef(
-    parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
-  );
+const ref = toEntityRef;
+/** The name in a ref, e.g. `admins` for `group:default/admins` or `admins`. */
+const nameOf = (value: unknown, defaultKind: string) =>
+  parseEntityRef(String(value), { defaultKind }).name;
 const title = (e: Entity) => e.metadata.title ?? e.metadata.name;
 const unique = (xs: string[]) => [...new Set(xs)].sort();
 
@@ -90,10 +91,8 @@ export function buildPlatform(loaded: LoadedEntity[]): {
       title: title(e),
       type: String(e.spec?.type),
       lifecycle: String(e.spec?.lifecycle),
-      system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' })
-        .name,
-      owner: parseEntityRef(String(e.spec?.owner), { defaultKind: 'group' })
-        .name,
+      system: nameOf(e.spec?.system, 'system'),
+      owner: nameOf(e.spec?.owner, 'group'),
       namespace: e.metadata.annotations!['backstage.io/kubernetes-namespace'],
       nodes: list(a(e, 'node')),
       storageTier: a(e, 'storage-tier')!,
@@ -209,10 +208,8 @@ export function buildPlatform(loaded: LoadedEntity[]): {
     ({ entity: e }) => ({
       name: e.metadata.name,
       title: title(e),
-      system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' })
-        .name,
-      owner: parseEntityRef(String(e.spec?.owner), { defaultKind: 'group' })
-        .name,
+      system: nameOf(e.spec?.system, 'system'),
+      owner: nameOf(e.spec?.owner, 'group'),
       objectLock: a(e, 'object-lock') as Bucket['objectLock'],
       ...(a(e, 'retention-days')
         ? { retentionDays: Number(a(e, 'retention-days')) }
@@ -226,8 +223,7 @@ export function buildPlatform(loaded: LoadedEntity[]): {
       engine: a(e, 'engine')!,
       nodes: list(a(e, 'node')),
       namespace: e.metadata.annotations!['backstage.io/kubernetes-namespace'],
-      system: parseEntityRef(String(e.spec?.system), { defaultKind: 'system' })
-        .name,
+      system: nameOf(e.spec?.system, 'system'),
     }),
   );
 

@@ -1,6 +1,7 @@
 import { impactOf } from './build';
 import { CatalogError } from './errors';
 import { loadPlatform, LoadOptions } from './load';
+import { toEntityRef } from './refs';
 
 export const usage = `usage: yarn uyoop catalog <command>
 
@@ -72,12 +73,8 @@ export async function catalogCli(
       }
     }
   } else {
-    const target = rest[0].includes(':') ? rest[0] : `resource:${rest[0]}`;
-    if (
-      !platform.entities.some(
-        e => e.ref === target.replace(/^(\w+):(?!.*\/)/, '$1:default/'),
-      )
-    ) {
+    const target = toEntityRef(rest[0], 'resource');
+    if (!platform.entities.some(e => e.ref === target)) {
       io.err(`${rest[0]} is not in the catalog`);
       return 1;
     }

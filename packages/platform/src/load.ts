@@ -1,16 +1,13 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { parseAllDocuments } from 'yaml';
 import { ANNOTATION_PREFIX } from './annotations';
 import { CatalogError, CatalogProblem } from './errors';
 import { buildPlatform } from './build';
 import type { LoadedEntity, Platform } from './model';
 import { validateEntity } from './validate';
+import { toEntityRef } from './refs';
 
 const ROOT_LOCATION = 'catalog-info.yaml';
 const CATALOG_DIR = 'catalog';
@@ -166,12 +163,7 @@ function checkReferences(loaded: LoadedEntity[]): CatalogProblem[] {
     for (const r of references(l.entity)) {
       let target: string;
       try {
-        target = stringifyEntityRef(
-          parseEntityRef(r.ref, {
-            defaultKind: r.defaultKind,
-            defaultNamespace: 'default',
-          }),
-        );
+        target = toEntityRef(r.ref, r.defaultKind);
       } catch (e) {
         problems.push({
           file: l.file,
