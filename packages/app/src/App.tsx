@@ -1,5 +1,6 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import finopsPlugin from '@internal/plugin-uyoop-finops';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
 import { uyoopCatalogModule, uyoopThemeModule } from './modules/uyoop';
@@ -11,5 +12,6 @@ export default createApp({
     homeModule,
     uyoopThemeModule,
     uyoopCatalogModule,
+    finopsPlugin,
   ],
 });

@@ -1,6 +1,7 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
@@ -95,8 +96,8 @@ export const PlatformOverview = () => {
         <InfoCard title="FinOps">
           <Typography variant="body2">
             OVH invoices, legacy SaaS against the sovereign platform,
-            per-namespace allocation and budgets will live here with the
-            uyoop-finops plugin. Not available yet.
+            per-namespace allocation, budgets and forecast:{' '}
+            <Link to="/finops">open the FinOps page</Link>.
           </Typography>
         </InfoCard>
       </Grid>

@@ -1,0 +1,130 @@
+/**
+ * FinOps benchmark (issue 5): ingest three years of hourly consumption lines
+ * for 50 services, then the p99 of the monthly-report API over HTTP, against
+ * an anchor measured in the same run: a raw SQL GROUP BY over the same table.
+ *
+ *   node .yarn/releases/yarn-4.13.0.cjs tsx bench/finops-report.ts [--services 50] [--years 3] [--requests 300]
+ *
+ * Goal: API p99 <= 2x the anchor's p99, and under 50 ms.
+ */
+import { once } from 'node:events';
+import { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { loadPlatform } from '@internal/platform';
+import { CostLine, nextPeriod, splitHt } from '@internal/plugin-uyoop-finops-common';
+import { CostStore, FinopsEngine, sqliteKnex } from '@internal/plugin-uyoop-finops-node';
+import { createRouter } from '@internal/plugin-uyoop-finops-backend';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const SERVICES = arg('services', 50);
+const YEARS = arg('years', 3);
+const REQUESTS = arg('requests', 300);
+const ANCHOR_RUNS = arg('anchor-runs', 30);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'finops-bench-'));
+  const db = sqliteKnex(join(dir, 'finops.sqlite'));
+  const store = await CostStore.create(db);
+  const first = '2024-01';
+  const months = Array.from({ length: YEARS * 12 }, (_, i) => nextPeriod(first, i));
+  const last = months[months.length - 1];
+  const engine = new FinopsEngine({ store, platform: await loadPlatform(), now: () => new Date(`${nextPeriod(last)}-01T00:00:00Z`) });
+
+  // Ingest: one month at a time, as the scheduled ingestion does.
+  let lines = 0;
+  const t0 = performance.now();
+  for (const period of months) {
+    const [y, m] = period.split('-').map(Number);
+    const hours = new Date(Date.UTC(y, m, 0)).getUTCDate() * 24;
+    const batch: CostLine[] = [];
+    for (let s = 0; s < SERVICES; s++) {
+      const service = `svc-${String(s).padStart(2, '0')}`;
+      for (let h = 0; h < hours; h++) {
+        // 0.5 to 5 cents an hour, varying by service and hour.
+        const htMicro = 5_000 + ((s * 7919 + h * 104729) % 45_000);
+        const p = splitHt(htMicro);
+        batch.push({
+          period,
+          date: new Date(Date.UTC(y, m - 1, 1, h)).toISOString(),
+          source: 'ovh-consumption',
+          externalId: `${service}/${h}`,
+          category: 'compute',
+          node: null,
+          service,
+          description: 'hourly consumption',
+          amountHT: p.htMicro / 1e6,
+          vatRate: 0.2,
+          vat: p.vatMicro / 1e6,
+          amountTTC: p.ttcMicro / 1e6,
+          currency: 'EUR',
+          estimate: false,
+          billId: null,
+        });
+      }
+    }
+    await store.replaceLines(batch);
+    lines += batch.length;
+  }
+  const ingestSeconds = (performance.now() - t0) / 1000;
+
+  // The monthly-report API, over HTTP on a free loopback port.
+  const allow = { authorize: async (r: unknown[]) => r.map(() => ({ result: AuthorizeResult.ALLOW })) } as any;
+  const httpAuth = { credentials: async () => ({ principal: { type: 'user', userEntityRef: 'user:default/bench' } }) } as any;
+  const logger = { error: () => undefined, info: () => undefined, warn: () => undefined, debug: () => undefined, child: () => logger } as any;
+  const app = express().use('/api/finops', await createRouter({ engine, httpAuth, permissions: allow, logger }));
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/finops/reports/monthly?from=${first}&to=${last}`;
+  const check = await (await fetch(url)).json();
+  for (let i = 0; i < 20; i++) await (await fetch(url)).arrayBuffer(); // warm-up
+  const api: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const t = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    api.push(performance.now() - t);
+  }
+  server.close();
+
+  // Anchor: the raw GROUP BY over the same lines, same range.
+  const anchorSql = `SELECT period, service, SUM(ht_micro) ht, SUM(vat_micro) vat, SUM(ttc_micro) ttc
+    FROM finops_cost_lines WHERE period BETWEEN ? AND ? GROUP BY period, service`;
+  const anchor: number[] = [];
+  let anchorRows = 0;
+  for (let i = 0; i < ANCHOR_RUNS + 3; i++) {
+    const t = performance.now();
+    const rows = await db.raw(anchorSql, [first, last]);
+    if (i >= 3) anchor.push(performance.now() - t);
+    anchorRows = rows.length;
+  }
+  // Same answer: the API's total for the last month equals the anchor's.
+  const lastRows = (await db.raw(`SELECT SUM(ttc_micro) ttc FROM finops_cost_lines WHERE period = ?`, [last]))[0];
+  const apiLast = check.months[check.months.length - 1].total.ttc;
+  await db.destroy();
+  rmSync(dir, { recursive: true, force: true });
+
+  const apiP99 = pct(api, 99);
+  const anchorP99 = pct(anchor, 99);
+  console.log(`finops bench: ${lines} hourly lines (${SERVICES} services x ${months.length} months) ingested in ${ingestSeconds.toFixed(1)} s (${Math.round(lines / ingestSeconds)} lines/s)`);
+  console.log(`monthly-report API (HTTP, ${REQUESTS} requests, ${check.months.length} months x ${Object.keys(check.months[0].byService).length} services): p50 ${pct(api, 50).toFixed(2)} ms, p99 ${apiP99.toFixed(2)} ms`);
+  console.log(`anchor raw SQL GROUP BY (${ANCHOR_RUNS} runs, ${anchorRows} rows): p50 ${pct(anchor, 50).toFixed(2)} ms, p99 ${anchorP99.toFixed(2)} ms`);
+  console.log(`same total for ${last}: API ${apiLast} EUR TTC, SQL ${(Number(lastRows.ttc) / 1e6).toFixed(2)} EUR TTC`);
+  console.log(`ratio API p99 / anchor p99: ${(apiP99 / anchorP99).toFixed(3)}x (goal <= 2x); API p99 ${apiP99 < 50 ? 'under' : 'OVER'} 50 ms`);
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});

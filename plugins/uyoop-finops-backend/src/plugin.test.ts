@@ -1,0 +1,108 @@
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { finopsInvoiceReadPermission } from '@internal/plugin-uyoop-finops-common';
+import { accessRules } from '@internal/plugin-uyoop-finops-node';
+import {
+  FIXTURE_KEYS,
+  FIXTURE_PROJECT,
+  ovhFixtureAccount,
+  OvhContractServer,
+  startOvhContractServer,
+  trustContractServer,
+} from '@internal/plugin-uyoop-finops-node/src/testUtils';
+import { finopsPlugin } from './plugin';
+
+const developer = 'user:default/guest';
+const finance = 'user:default/cjenkins';
+
+/** The portal's rule (packages/backend/src/permissionPolicy.ts): invoice detail for finance and admins. */
+const permissions = mockServices.permissions.mock({
+  authorize: async (requests, { credentials }) =>
+    requests.map(r => {
+      const user = (credentials.principal as { userEntityRef?: string }).userEntityRef;
+      const denied = 'permission' in r && r.permission.name === finopsInvoiceReadPermission.name && user !== finance;
+      return { result: denied ? AuthorizeResult.DENY : AuthorizeResult.ALLOW };
+    }),
+});
+
+describe('finops backend routes', () => {
+  let server: OvhContractServer;
+  let base: string;
+  let stop: () => Promise<void>;
+  const get = (path: string, user?: string) =>
+    fetch(`${base}${path}`, { headers: user ? { Authorization: mockCredentials.user.header(user) } : {} });
+
+  beforeAll(async () => {
+    server = await startOvhContractServer({ ...FIXTURE_KEYS, rules: accessRules(FIXTURE_PROJECT), account: ovhFixtureAccount(['2026-09', '2026-10']) });
+    trustContractServer(server);
+    process.env.OVH_APPLICATION_KEY = FIXTURE_KEYS.appKey;
+    process.env.OVH_APPLICATION_SECRET = FIXTURE_KEYS.appSecret;
+    process.env.OVH_CONSUMER_KEY = FIXTURE_KEYS.consumerKey;
+    const backend = await startTestBackend({
+      features: [
+        finopsPlugin,
+        permissions.factory,
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+        mockServices.rootConfig.factory({ data: { finops: { ovhApi: { host: server.host, port: server.port } } } }),
+      ],
+    });
+    const address = backend.server.address() as { port: number };
+    base = `http://127.0.0.1:${address.port}/api/finops`;
+    stop = () => backend.stop();
+    const ingest = await fetch(`${base}/ingest`, {
+      method: 'POST',
+      headers: { Authorization: mockCredentials.user.header(finance), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ periods: ['2026-09', '2026-10'] }),
+    });
+    expect(ingest.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await stop?.();
+    await server?.close();
+    delete process.env.OVH_APPLICATION_KEY;
+    delete process.env.OVH_APPLICATION_SECRET;
+    delete process.env.OVH_CONSUMER_KEY;
+  });
+
+  it('403 on invoice details for a developer', async () => {
+    const { invoices } = await (await get('/invoices', developer)).json();
+    const res = await get(`/invoices/${invoices[0].billId}`, developer);
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.name).toBe('NotAllowedError');
+  });
+
+  it('200 on invoice details for finance, every line HT, VAT and TTC', async () => {
+    const { invoices } = await (await get('/invoices', finance)).json();
+    const res = await get(`/invoices/${invoices[0].billId}`, finance);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.lines.map((l: { amountTTC: number }) => l.amountTTC)).toEqual([14.28, 7.2, 5.004, 4.992, 3]);
+  });
+
+  it('200 legacy against sovereign measured from the invoices, with the dossier legacy figure', async () => {
+    const body = await (await get('/reports/legacy', developer)).json();
+    expect(body.legacy.annualHT).toBe(395.12);
+    expect(body.estimate).toBe(false);
+    expect(body.sovereign.fullPackageTTC).toBe(34.48);
+  });
+
+  it('400 when a period is malformed', async () => {
+    const res = await get('/reports/monthly?from=2026-13', developer);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/from must be YYYY-MM/);
+  });
+
+  it('404 on an unknown invoice for finance', async () => {
+    expect((await get('/invoices/FR0', finance)).status).toBe(404);
+  });
+
+  it('serves Prometheus gauges without a token, each amount with its basis', async () => {
+    const res = await get('/metrics');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/uyoop_finops_legacy_month_eur\{basis="TTC"\} 39.51/);
+    expect(text).toMatch(/uyoop_finops_budget_ratio\{budget="sovereign platform \(full package\)"\}/);
+    expect(text).toMatch(/uyoop_finops_estimate 0/);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './ovhContractServer';
+export * from './ovhFixture';
