@@ -2,8 +2,11 @@ import { defineConfig } from '@playwright/test';
 
 /**
  * Browser end-to-end tests: Debian's chromium driven by playwright-core
- * against the portal on the embedded default (`yarn portal:start`).
+ * against the portal on the embedded default (`yarn portal:start`), or, with
+ * E2E_PORTAL=start:testbed, on the running testbed's cluster too.
  */
+const portalScript = process.env.E2E_PORTAL ?? 'portal:start';
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
@@ -13,7 +16,7 @@ export default defineConfig({
   workers: 1,
   webServer: [
     {
-      command: 'yarn portal:start',
+      command: `yarn ${portalScript}`,
       url: 'http://localhost:3000',
       reuseExistingServer: !process.env.CI,
       timeout: 300_000,

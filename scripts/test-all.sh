@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole suite: type check, unit and integration tests (jest, real
-# backend), then browser end-to-end tests (Debian chromium + playwright-core).
-# Ends with one "tests: N passed, N failed" line.
+# The whole suite: type check; unit and integration tests (jest) against the
+# real backend and the testbed (Kubernetes, Velero, S3 with Object Lock,
+# restic), brought up once for the run; browser end-to-end tests (Debian
+# chromium + playwright-core) against the portal on that testbed; then the
+# testbed's own life cycle. Ends with one "tests: N passed, N failed" line.
 set -euo pipefail
 source "$(dirname "$0")/lib/toolchain.sh"
 cd "$repo_root"
@@ -29,22 +31,45 @@ for entry in "${pids[@]}"; do
 done
 
 status=0
+testbed_up=0
+stop_testbed() { if [ "$testbed_up" = 1 ]; then yarn testbed down >"$results/testbed-down.log" 2>&1 || true; testbed_up=0; fi; }
+trap stop_testbed EXIT
+
 log "type check"
 yarn tsc || status=1
 
-log "unit and integration tests"
-yarn backstage-cli repo test --json --outputFile="$results/jest.json" || status=1
+log "testbed up"
+if yarn testbed up >"$results/testbed-up.log" 2>&1; then
+  testbed_up=1
+else
+  status=1
+  log "testbed up failed, see $results/testbed-up.log"
+  tail -n 20 "$results/testbed-up.log" >&2
+fi
 
-log "browser end-to-end tests"
-PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" yarn playwright test --reporter=list,json || status=1
+log "unit and integration tests"
+yarn backstage-cli repo test --testPathIgnorePatterns 'lifecycle\.test' \
+  --json --outputFile="$results/jest.json" || status=1
+
+log "browser end-to-end tests (portal on the testbed)"
+E2E_PORTAL=start:testbed PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" \
+  yarn playwright test --reporter=list,json || status=1
+
+log "testbed life cycle"
+stop_testbed
+testbed_up=1 # the life-cycle test ends with down; if it fails half-way, the trap still stops it
+yarn backstage-cli repo test --testPathPatterns 'packages/testbed/src/lifecycle\.test' \
+  --json --outputFile="$results/jest-lifecycle.json" || status=1
 
 node -e '
 const fs = require("fs");
 const read = f => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return undefined; } };
-const jest = read(process.argv[1] + "/jest.json");
-const e2e = read(process.argv[1] + "/e2e.json");
 let passed = 0, failed = 0;
-if (jest) { passed += jest.numPassedTests; failed += jest.numFailedTests + jest.numRuntimeErrorTestSuites; } else failed++;
+for (const name of ["jest.json", "jest-lifecycle.json"]) {
+  const jest = read(`${process.argv[1]}/${name}`);
+  if (jest) { passed += jest.numPassedTests; failed += jest.numFailedTests + jest.numRuntimeErrorTestSuites; } else failed++;
+}
+const e2e = read(`${process.argv[1]}/e2e.json`);
 if (e2e) { passed += e2e.stats.expected + e2e.stats.flaky; failed += e2e.stats.unexpected; } else failed++;
 console.log(`tests: ${passed} passed, ${failed} failed`);
 ' "$results"

@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadPlatform, repoRoot } from '@internal/platform';
+import { until } from '@internal/testbed';
 
 jest.setTimeout(180_000);
 
@@ -17,25 +18,6 @@ async function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
 describe('the portal backend on the embedded default', () => {
@@ -73,7 +55,7 @@ describe('the portal backend on the embedded default', () => {
           throw new Error(`backend exited:\n${output.slice(-3000)}`);
         const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
         return res.ok ? true : undefined;
-      });
+      }, 120_000);
     } catch (e) {
       throw new Error(
         `${(e as Error).message}\n--- backend output ---\n${output.slice(
@@ -146,7 +128,7 @@ describe('the portal backend on the embedded default', () => {
     const actual = await until('the catalog to ingest catalog/', async () => {
       const got = refs(await get('/api/catalog/entities'));
       return got.length >= expected.length ? got : undefined;
-    });
+    }, 120_000);
     expect(actual).toEqual(expected);
   });
 

@@ -79,3 +79,37 @@ describe('yarn uyoop catalog', () => {
     }
   });
 });
+
+describe('yarn uyoop catalog workloads', () => {
+  it('places each K3s service in its namespace, on its node, tolerating that node only', async () => {
+    const c = capture();
+    expect(await catalogCli(['workloads'], c.io)).toBe(0);
+    const { kind, items } = JSON.parse(c.out.join('\n'));
+    expect(kind).toBe('List');
+    const deployment = (name: string) =>
+      items.find(
+        (i: any) => i.kind === 'Deployment' && i.metadata.name === name,
+      );
+    expect(deployment('ghost').metadata.namespace).toBe('prod-web');
+    expect(deployment('ghost').spec.template.spec).toMatchObject({
+      nodeSelector: { 'kubernetes.io/hostname': 'core-prod' },
+      tolerations: [],
+    });
+    expect(deployment('ollama').spec.template.spec.tolerations).toEqual([
+      {
+        key: 'uyoop.io/workload',
+        operator: 'Equal',
+        value: 'ai',
+        effect: 'NoSchedule',
+      },
+    ]);
+    // Mailcow runs as its compose stack beside K3s, CrowdSec on the hosts: no Deployment.
+    expect(deployment('mailcow')).toBeUndefined();
+    expect(deployment('crowdsec')).toBeUndefined();
+    expect(
+      items
+        .filter((i: any) => i.kind === 'Namespace')
+        .map((i: any) => i.metadata.name),
+    ).toContain('prod-cloud');
+  });
+});

@@ -2,13 +2,15 @@ import { impactOf } from './build';
 import { CatalogError } from './errors';
 import { loadPlatform, LoadOptions } from './load';
 import { toEntityRef } from './refs';
+import { demoWorkloads } from './workloads';
 
 export const usage = `usage: yarn uyoop catalog <command>
 
 commands:
   validate            check every file of catalog/ (exit 1 and the problems when invalid)
   nodes [--json]      the nodes with their specs, Kubernetes labels and taints
-  impact <entity>     what stops working when <entity> goes down (e.g. core-prod)`;
+  impact <entity>     what stops working when <entity> goes down (e.g. core-prod)
+  workloads           stand-in Deployments of the K3s services, as a JSON List for kubectl apply`;
 
 export interface CliIO {
   out: (line: string) => void;
@@ -22,7 +24,7 @@ export async function catalogCli(
   options: LoadOptions = {},
 ): Promise<number> {
   const [command, ...rest] = args;
-  const known = ['validate', 'nodes', 'impact'];
+  const known = ['validate', 'nodes', 'impact', 'workloads'];
   if (!known.includes(command) || (command === 'impact' && rest.length !== 1)) {
     io.err(
       command && !known.includes(command)
@@ -72,6 +74,14 @@ export async function catalogCli(
         );
       }
     }
+  } else if (command === 'workloads') {
+    io.out(
+      JSON.stringify(
+        { apiVersion: 'v1', kind: 'List', items: demoWorkloads(platform) },
+        null,
+        2,
+      ),
+    );
   } else {
     const target = toEntityRef(rest[0], 'resource');
     if (!platform.entities.some(e => e.ref === target)) {

@@ -12,3 +12,5 @@ export { ANNOTATION_PREFIX, storageTiers } from './annotations';
 export type * from './model';
 export { catalogCli, usage } from './cli';
 export type { CliIO } from './cli';
+export { demoWorkloads } from './workloads';
+export type { KubeObject } from './workloads';

@@ -78,8 +78,9 @@ describe('allocation against the testbed cluster', () => {
       expect(result.allocation).toBe('cluster-requests');
       const b = await engine.breakdown('2026-11', 'namespace');
       expect(b.method).toBe('cluster-requests');
-      // core-prod 14.28 TTC: the mail namespace requests 2/8 vCPU and 4/24 GiB.
-      expect(b.rows.find(r => r.key === ns.mail)!.ttc).toBeCloseTo(14.28 * (0.5 * 0.25 + 0.5 * (4 / 24)), 2);
+      // core-prod 14.28 TTC: the mail namespace requests 2/8 vCPU and 4/24 GiB,
+      // so 14.28 x (0.5 x 2/8 + 0.5 x 4/24) = 2.975 EUR, shown to the cent (half up).
+      expect(b.rows.find(r => r.key === ns.mail)!.ttc).toBe(2.98);
       expect(b.idle.ttc).toBeGreaterThan(0);
     } finally {
       await db.destroy();

@@ -1,0 +1,120 @@
+/**
+ * The testbed seen from a test: its endpoints and keys (.testbed/env, written
+ * by `yarn testbed up`), its tools, and clients for its Kubernetes API and S3.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import { KubeConfig } from '@kubernetes/client-node';
+import { repoRoot } from '@internal/platform';
+
+export const testbedScript = join(repoRoot, 'scripts', 'testbed.sh');
+
+export interface Testbed {
+  kubeconfig: string;
+  /** Folder of the testbed's kubectl, velero, helm and restic. */
+  bin: string;
+  veleroNamespace: string;
+  s3: {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    bucketVelero: string;
+    bucketLocked: string;
+  };
+  /** Every variable of .testbed/env, for child processes. */
+  env: Record<string, string>;
+}
+
+/** Reads .testbed/env; fails with what to do when the testbed is not up. */
+export function testbed(state = join(repoRoot, '.testbed')): Testbed {
+  const file = join(state, 'env');
+  if (!existsSync(file))
+    throw new Error('testbed is not up: run yarn testbed up');
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = line.match(/^([A-Z0-9_]+)=(.*)$/);
+    if (m) env[m[1]] = m[2];
+  }
+  return {
+    kubeconfig: env.KUBECONFIG,
+    bin: env.TESTBED_BIN,
+    veleroNamespace: env.VELERO_NAMESPACE,
+    s3: {
+      endpoint: env.TESTBED_S3_ENDPOINT,
+      region: env.TESTBED_S3_REGION,
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      bucketVelero: env.TESTBED_S3_BUCKET_VELERO,
+      bucketLocked: env.TESTBED_S3_BUCKET_LOCKED,
+    },
+    env,
+  };
+}
+
+export function kubeConfig(tb: Testbed): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(tb.kubeconfig);
+  return kc;
+}
+
+export function s3Client(tb: Testbed): S3Client {
+  return new S3Client({
+    endpoint: tb.s3.endpoint,
+    region: tb.s3.region,
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: tb.s3.accessKeyId,
+      secretAccessKey: tb.s3.secretAccessKey,
+    },
+  });
+}
+
+const run = promisify(execFile);
+
+/** Runs one of the testbed's tools with its environment; rejects with the tool's stderr. */
+export async function tool(
+  tb: Testbed,
+  name: 'kubectl' | 'velero' | 'helm' | 'restic',
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  try {
+    const { stdout } = await run(join(tb.bin, name), args, {
+      env: { ...process.env, ...tb.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(
+      `${name} ${args.join(' ')} failed: ${err.stderr || err.message}`,
+    );
+  }
+}
+
+/** Polls `probe` until it returns a value, or fails naming what it waited for. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+/** A short suffix that keeps the names of one run apart from the next. */
+export const runId = () => Date.now().toString(36);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The portal on the embedded default plus the running testbed's cluster: the
+# catalog's K3s services get stand-in workloads on their nodes, and the portal
+# reads them with a read-only service account. Needs `yarn testbed up`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+[ -f .testbed/env ] || { echo "testbed is not up: run yarn testbed up" >&2; exit 1; }
+set -a
+# shellcheck source=/dev/null
+. .testbed/env
+set +a
+kubectl="$TESTBED_BIN/kubectl"
+
+# Create what is missing; what exists (kube-system, the testbed's own velero Deployment) stays as it is.
+if ! out="$(node_modules/.bin/tsx scripts/uyoop.ts catalog workloads | "$kubectl" create -f - 2>&1)"; then
+  if grep -v AlreadyExists <<<"$out" | grep -q .; then
+    echo "$out" >&2
+    exit 1
+  fi
+fi
+"$kubectl" apply -f infra/testbed/portal-reader.yaml >/dev/null
+TESTBED_KUBE_TOKEN="$("$kubectl" -n kube-system create token uyoop-portal --duration=24h)"
+TESTBED_KUBE_CA="$("$kubectl" config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
+export TESTBED_KUBE_TOKEN TESTBED_KUBE_CA
+echo "portal against the testbed cluster $TESTBED_KUBE_API"
+exec node_modules/.bin/backstage-cli repo start --config "$root/app-config.yaml" --config "$root/app-config.testbed.yaml"
