@@ -15,8 +15,16 @@ import { join } from 'node:path';
 import express from 'express';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { loadPlatform } from '@internal/platform';
-import { CostLine, nextPeriod, splitHt } from '@internal/plugin-uyoop-finops-common';
-import { CostStore, FinopsEngine, sqliteKnex } from '@internal/plugin-uyoop-finops-node';
+import {
+  CostLine,
+  nextPeriod,
+  splitHt,
+} from '@internal/plugin-uyoop-finops-common';
+import {
+  CostStore,
+  FinopsEngine,
+  sqliteKnex,
+} from '@internal/plugin-uyoop-finops-node';
 import { createRouter } from '@internal/plugin-uyoop-finops-backend';
 
 const arg = (name: string, def: number) => {
@@ -38,9 +46,15 @@ async function main() {
   const db = sqliteKnex(join(dir, 'finops.sqlite'));
   const store = await CostStore.create(db);
   const first = '2024-01';
-  const months = Array.from({ length: YEARS * 12 }, (_, i) => nextPeriod(first, i));
+  const months = Array.from({ length: YEARS * 12 }, (_, i) =>
+    nextPeriod(first, i),
+  );
   const last = months[months.length - 1];
-  const engine = new FinopsEngine({ store, platform: await loadPlatform(), now: () => new Date(`${nextPeriod(last)}-01T00:00:00Z`) });
+  const engine = new FinopsEngine({
+    store,
+    platform: await loadPlatform(),
+    now: () => new Date(`${nextPeriod(last)}-01T00:00:00Z`),
+  });
 
   // Ingest: one month at a time, as the scheduled ingestion does.
   let lines = 0;
@@ -80,13 +94,31 @@ async function main() {
   const ingestSeconds = (performance.now() - t0) / 1000;
 
   // The monthly-report API, over HTTP on a free loopback port.
-  const allow = { authorize: async (r: unknown[]) => r.map(() => ({ result: AuthorizeResult.ALLOW })) } as any;
-  const httpAuth = { credentials: async () => ({ principal: { type: 'user', userEntityRef: 'user:default/bench' } }) } as any;
-  const logger = { error: () => undefined, info: () => undefined, warn: () => undefined, debug: () => undefined, child: () => logger } as any;
-  const app = express().use('/api/finops', await createRouter({ engine, httpAuth, permissions: allow, logger }));
+  const allow = {
+    authorize: async (r: unknown[]) =>
+      r.map(() => ({ result: AuthorizeResult.ALLOW })),
+  } as any;
+  const httpAuth = {
+    credentials: async () => ({
+      principal: { type: 'user', userEntityRef: 'user:default/bench' },
+    }),
+  } as any;
+  const logger = {
+    error: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    debug: () => undefined,
+    child: () => logger,
+  } as any;
+  const app = express().use(
+    '/api/finops',
+    await createRouter({ engine, httpAuth, permissions: allow, logger }),
+  );
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/finops/reports/monthly?from=${first}&to=${last}`;
+  const url = `http://127.0.0.1:${
+    (server.address() as AddressInfo).port
+  }/api/finops/reports/monthly?from=${first}&to=${last}`;
   const check = await (await fetch(url)).json();
   for (let i = 0; i < 20; i++) await (await fetch(url)).arrayBuffer(); // warm-up
   const api: number[] = [];
@@ -110,18 +142,50 @@ async function main() {
     anchorRows = rows.length;
   }
   // Same answer: the API's total for the last month equals the anchor's.
-  const lastRows = (await db.raw(`SELECT SUM(ttc_micro) ttc FROM finops_cost_lines WHERE period = ?`, [last]))[0];
+  const lastRows = (
+    await db.raw(
+      `SELECT SUM(ttc_micro) ttc FROM finops_cost_lines WHERE period = ?`,
+      [last],
+    )
+  )[0];
   const apiLast = check.months[check.months.length - 1].total.ttc;
   await db.destroy();
   rmSync(dir, { recursive: true, force: true });
 
   const apiP99 = pct(api, 99);
   const anchorP99 = pct(anchor, 99);
-  console.log(`finops bench: ${lines} hourly lines (${SERVICES} services x ${months.length} months) ingested in ${ingestSeconds.toFixed(1)} s (${Math.round(lines / ingestSeconds)} lines/s)`);
-  console.log(`monthly-report API (HTTP, ${REQUESTS} requests, ${check.months.length} months x ${Object.keys(check.months[0].byService).length} services): p50 ${pct(api, 50).toFixed(2)} ms, p99 ${apiP99.toFixed(2)} ms`);
-  console.log(`anchor raw SQL GROUP BY (${ANCHOR_RUNS} runs, ${anchorRows} rows): p50 ${pct(anchor, 50).toFixed(2)} ms, p99 ${anchorP99.toFixed(2)} ms`);
-  console.log(`same total for ${last}: API ${apiLast} EUR TTC, SQL ${(Number(lastRows.ttc) / 1e6).toFixed(2)} EUR TTC`);
-  console.log(`ratio API p99 / anchor p99: ${(apiP99 / anchorP99).toFixed(3)}x (goal <= 2x); API p99 ${apiP99 < 50 ? 'under' : 'OVER'} 50 ms`);
+  console.log(
+    `finops bench: ${lines} hourly lines (${SERVICES} services x ${
+      months.length
+    } months) ingested in ${ingestSeconds.toFixed(1)} s (${Math.round(
+      lines / ingestSeconds,
+    )} lines/s)`,
+  );
+  console.log(
+    `monthly-report API (HTTP, ${REQUESTS} requests, ${
+      check.months.length
+    } months x ${
+      Object.keys(check.months[0].byService).length
+    } services): p50 ${pct(api, 50).toFixed(2)} ms, p99 ${apiP99.toFixed(
+      2,
+    )} ms`,
+  );
+  console.log(
+    `anchor raw SQL GROUP BY (${ANCHOR_RUNS} runs, ${anchorRows} rows): p50 ${pct(
+      anchor,
+      50,
+    ).toFixed(2)} ms, p99 ${anchorP99.toFixed(2)} ms`,
+  );
+  console.log(
+    `same total for ${last}: API ${apiLast} EUR TTC, SQL ${(
+      Number(lastRows.ttc) / 1e6
+    ).toFixed(2)} EUR TTC`,
+  );
+  console.log(
+    `ratio API p99 / anchor p99: ${(apiP99 / anchorP99).toFixed(
+      3,
+    )}x (goal <= 2x); API p99 ${apiP99 < 50 ? 'under' : 'OVER'} 50 ms`,
+  );
 }
 
 main().catch(e => {

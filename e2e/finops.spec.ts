@@ -13,7 +13,9 @@ test("a guest opens FinOps and sees legacy against sovereign with the dossier's 
   // Without OVH credentials the figures are the dossier's, labelled estimate.
   await expect(page.getByText('estimate: dossier target prices')).toBeVisible();
   await expect(
-    page.getByRole('img', { name: 'legacy against sovereign, EUR TTC a month' }),
+    page.getByRole('img', {
+      name: 'legacy against sovereign, EUR TTC a month',
+    }),
   ).toBeVisible();
   const table = page.getByRole('table', { name: 'legacy against sovereign' });
   await expect(table).toContainText(

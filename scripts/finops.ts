@@ -10,12 +10,17 @@ import { finopsCli, openCliEngine } from '@internal/plugin-uyoop-finops-node';
 const io = {
   out: (l: string) => console.log(l),
   err: (l: string) => console.error(l),
-  writeFile: (path: string, content: string) => writeFile(path, content, 'utf8'),
+  writeFile: (path: string, content: string) =>
+    writeFile(path, content, 'utf8'),
 };
 
 finopsCli(process.argv.slice(2), io, {
   env: process.env,
-  openEngine: options => openCliEngine({ ...options, logger: { info: () => undefined, warn: l => console.error(l) } }),
+  openEngine: options =>
+    openCliEngine({
+      ...options,
+      logger: { info: () => undefined, warn: l => console.error(l) },
+    }),
 }).then(
   code => process.exit(code),
   error => {

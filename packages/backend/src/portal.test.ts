@@ -50,12 +50,16 @@ describe('the portal backend on the embedded default', () => {
     backend.stdout!.on('data', d => (output += d));
     backend.stderr!.on('data', d => (output += d));
     try {
-      await until('backend readiness', async () => {
-        if (backend.exitCode !== null)
-          throw new Error(`backend exited:\n${output.slice(-3000)}`);
-        const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
-        return res.ok ? true : undefined;
-      }, 120_000);
+      await until(
+        'backend readiness',
+        async () => {
+          if (backend.exitCode !== null)
+            throw new Error(`backend exited:\n${output.slice(-3000)}`);
+          const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
+          return res.ok ? true : undefined;
+        },
+        120_000,
+      );
     } catch (e) {
       throw new Error(
         `${(e as Error).message}\n--- backend output ---\n${output.slice(
@@ -125,10 +129,14 @@ describe('the portal backend on the embedded default', () => {
         )
         .sort();
     // The catalog ingests asynchronously after start: wait until it settles on the full set.
-    const actual = await until('the catalog to ingest catalog/', async () => {
-      const got = refs(await get('/api/catalog/entities'));
-      return got.length >= expected.length ? got : undefined;
-    }, 120_000);
+    const actual = await until(
+      'the catalog to ingest catalog/',
+      async () => {
+        const got = refs(await get('/api/catalog/entities'));
+        return got.length >= expected.length ? got : undefined;
+      },
+      120_000,
+    );
     expect(actual).toEqual(expected);
   });
 

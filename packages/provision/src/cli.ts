@@ -11,7 +11,12 @@ import { Phase, UsageError, formatPlan, phases, planProvision } from './plan';
 import { nodeProcessRunner, ProcessRunner } from './runner';
 import { SecretError, loadK3sToken } from './secrets';
 import { readVersions } from './versions';
-import { formatHandshake, formatMeshPlan, parseWgDump, planMesh } from './wireguard';
+import {
+  formatHandshake,
+  formatMeshPlan,
+  parseWgDump,
+  planMesh,
+} from './wireguard';
 
 export interface CliIO {
   out: (line: string) => void;
@@ -44,7 +49,8 @@ function parseAddresses(values: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
     const [node, address] = v.split('=');
-    if (!node || !address) throw new UsageError(`--address ${v}: expected <node>=<ip>`);
+    if (!node || !address)
+      throw new UsageError(`--address ${v}: expected <node>=<ip>`);
     out[node] = address;
   }
   return out;
@@ -53,12 +59,18 @@ function parseAddresses(values: string[] = []): Record<string, string> {
 async function adminKeys(root: string, files?: string[]): Promise<string[]> {
   if (files?.length) return Promise.all(files.map(f => readFile(f, 'utf8')));
   const dir = join(root, 'infra', 'ansible', 'files', 'admin-keys');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter(n => n.endsWith('.pub'));
+  const names = (await readdir(dir).catch(() => [] as string[])).filter(n =>
+    n.endsWith('.pub'),
+  );
   return Promise.all(names.map(n => readFile(join(dir, n), 'utf8')));
 }
 
 /** The provision command: parse, plan, print or execute. Returns the exit code. */
-export async function provisionCli(argv: string[], io: CliIO, deps: CliDeps = {}): Promise<number> {
+export async function provisionCli(
+  argv: string[],
+  io: CliIO,
+  deps: CliDeps = {},
+): Promise<number> {
   const root = deps.root ?? repoRoot;
   const runner = deps.runner ?? nodeProcessRunner;
   const env = deps.env ?? process.env;
@@ -95,8 +107,18 @@ export async function provisionCli(argv: string[], io: CliIO, deps: CliDeps = {}
 
     if (command === 'user-data') {
       const node = platform.nodes.find(n => n.name === rest[0]);
-      if (!node) throw new UsageError(`user-data <node>: expected one of ${platform.nodes.map(n => n.name).join(', ')}`);
-      io.out(buildUserData(node, { adminUser: 'uyoop', sshKeys: await adminKeys(root, values.key) }));
+      if (!node)
+        throw new UsageError(
+          `user-data <node>: expected one of ${platform.nodes
+            .map(n => n.name)
+            .join(', ')}`,
+        );
+      io.out(
+        buildUserData(node, {
+          adminUser: 'uyoop',
+          sshKeys: await adminKeys(root, values.key),
+        }),
+      );
       return 0;
     }
     const plan = planProvision(platform, {
@@ -108,7 +130,11 @@ export async function provisionCli(argv: string[], io: CliIO, deps: CliDeps = {}
       addresses,
     });
     if (command === 'inventory') {
-      io.out(values.json ? JSON.stringify(plan.inventory, null, 2) : renderInventory(plan.inventory));
+      io.out(
+        values.json
+          ? JSON.stringify(plan.inventory, null, 2)
+          : renderInventory(plan.inventory),
+      );
       return 0;
     }
     if (values.json) {
@@ -120,7 +146,11 @@ export async function provisionCli(argv: string[], io: CliIO, deps: CliDeps = {}
     if (values['dry-run']) return 0;
 
     const k3sToken = plan.needsK3sToken
-      ? await loadK3sToken(deps.secretsDir ?? join(root, 'infra', 'ansible', 'secrets'), runner, env)
+      ? await loadK3sToken(
+          deps.secretsDir ?? join(root, 'infra', 'ansible', 'secrets'),
+          runner,
+          env,
+        )
       : undefined;
     const result = await executeProvision(plan, {
       runner,
@@ -136,7 +166,10 @@ export async function provisionCli(argv: string[], io: CliIO, deps: CliDeps = {}
     formatResult(result).forEach(result.code === 0 ? io.out : io.err);
     return result.code;
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      e instanceof UsageError ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.err(`${(e as Error).message}\n\n${provisionUsage}`);
       return 2;
     }
@@ -153,7 +186,11 @@ export const meshUsage = `usage: scripts/mesh.ts [plan] [--json] [--address node
 exit codes: 0 done, 1 failed, 2 bad usage`;
 
 /** The mesh command: the plan from the catalog, or each peer's latest handshake. */
-export async function meshCli(argv: string[], io: CliIO, deps: CliDeps = {}): Promise<number> {
+export async function meshCli(
+  argv: string[],
+  io: CliIO,
+  deps: CliDeps = {},
+): Promise<number> {
   const root = deps.root ?? repoRoot;
   const runner = deps.runner ?? nodeProcessRunner;
   try {
@@ -172,7 +209,8 @@ export async function meshCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pr
       return 0;
     }
     const [command = 'plan'] = positionals;
-    if (!['plan', 'status'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (!['plan', 'status'].includes(command))
+      throw new UsageError(`unknown command "${command}"`);
     const addresses = parseAddresses(values.address);
     const platform = await loadPlatform({ root });
     const plan = planMesh(platform, addresses);
@@ -182,38 +220,78 @@ export async function meshCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pr
       return 0;
     }
     // status: `wg show <iface> dump` on every node through Ansible, with the generated inventory.
-    const provisionPlan = planProvision(platform, { versions: await readVersions(root), addresses });
+    const provisionPlan = planProvision(platform, {
+      versions: await readVersions(root),
+      addresses,
+    });
     const work = await mkdtemp(join(tmpdir(), 'uyoop-mesh-'));
     try {
-      await writeFile(join(work, 'inventory.yml'), renderInventory(provisionPlan.inventory));
-      const extra = (values['extra-vars'] ?? []).flatMap(f => ['--extra-vars', `@${f}`]);
+      await writeFile(
+        join(work, 'inventory.yml'),
+        renderInventory(provisionPlan.inventory),
+      );
+      const extra = (values['extra-vars'] ?? []).flatMap(f => [
+        '--extra-vars',
+        `@${f}`,
+      ]);
       const r = await runner.run(
         'ansible',
-        ['nodes', '-i', join(work, 'inventory.yml'), '--become', '--one-line', '-m', 'ansible.builtin.command', '-a', `wg show ${plan.interface} dump`, ...extra],
-        { cwd: join(root, 'infra', 'ansible'), env: { ANSIBLE_NOCOLOR: '1', ...deps.env } },
+        [
+          'nodes',
+          '-i',
+          join(work, 'inventory.yml'),
+          '--become',
+          '--one-line',
+          '-m',
+          'ansible.builtin.command',
+          '-a',
+          `wg show ${plan.interface} dump`,
+          ...extra,
+        ],
+        {
+          cwd: join(root, 'infra', 'ansible'),
+          env: { ANSIBLE_NOCOLOR: '1', ...deps.env },
+        },
       );
       const now = (deps.now ?? Date.now)() / 1000;
       const report: Record<string, unknown> = {};
       let failed = false;
       for (const n of plan.nodes) {
-        const line = r.stdout.split('\n').find(l => l.startsWith(`${n.node} |`));
+        const line = r.stdout
+          .split('\n')
+          .find(l => l.startsWith(`${n.node} |`));
         const m = line && /\(stdout\) (.*)$/.exec(line);
         if (!line || !/\| (CHANGED|SUCCESS)/.test(line) || !m) {
           failed = true;
           report[n.node] = { error: line ?? 'no answer' };
-          io.err(`${n.node}: cannot read ${plan.interface}: ${line ?? 'no answer'}`);
+          io.err(
+            `${n.node}: cannot read ${plan.interface}: ${line ?? 'no answer'}`,
+          );
           continue;
         }
-        const peers = parseWgDump(m[1].replace(/\\n/g, '\n').replace(/\\t/g, '\t'));
+        const peers = parseWgDump(
+          m[1].replace(/\\n/g, '\n').replace(/\\t/g, '\t'),
+        );
         const named = n.peers.map(p => {
           const s = peers.find(x => x.allowedIps.includes(p.allowedIps));
-          return { peer: p.node, endpoint: s?.endpoint, latestHandshake: s?.latestHandshake, configured: !!s };
+          return {
+            peer: p.node,
+            endpoint: s?.endpoint,
+            latestHandshake: s?.latestHandshake,
+            configured: !!s,
+          };
         });
         report[n.node] = named;
         if (!values.json) {
           io.out(`${n.node} (${n.address})`);
           named.forEach(p =>
-            io.out(`  -> ${p.peer}: ${p.configured ? `handshake ${formatHandshake(p.latestHandshake, now)}` : 'not configured'}${p.endpoint ? ` via ${p.endpoint}` : ''}`),
+            io.out(
+              `  -> ${p.peer}: ${
+                p.configured
+                  ? `handshake ${formatHandshake(p.latestHandshake, now)}`
+                  : 'not configured'
+              }${p.endpoint ? ` via ${p.endpoint}` : ''}`,
+            ),
           );
         }
         if (named.some(p => !p.latestHandshake)) failed = true;
@@ -224,7 +302,10 @@ export async function meshCli(argv: string[], io: CliIO, deps: CliDeps = {}): Pr
       await rm(work, { recursive: true, force: true });
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      e instanceof UsageError ||
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.err(`${(e as Error).message}\n\n${meshUsage}`);
       return 2;
     }

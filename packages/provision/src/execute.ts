@@ -41,11 +41,19 @@ export async function executeProvision(
     const args = ['-i', inventoryFile, 'site.yml', ...plan.args];
     if (plan.needsK3sToken && deps.k3sToken) {
       const secrets = join(work, 'secrets.json');
-      await writeFile(secrets, JSON.stringify({ k3s_server_token: deps.k3sToken, k3s_agent_token: deps.k3sToken }), { mode: 0o600 });
+      await writeFile(
+        secrets,
+        JSON.stringify({
+          k3s_server_token: deps.k3sToken,
+          k3s_agent_token: deps.k3sToken,
+        }),
+        { mode: 0o600 },
+      );
       await chmod(secrets, 0o600);
       args.push('--extra-vars', `@${secrets}`);
     }
-    for (const f of deps.extraVarsFiles ?? []) args.push('--extra-vars', `@${f}`);
+    for (const f of deps.extraVarsFiles ?? [])
+      args.push('--extra-vars', `@${f}`);
     const started = Date.now();
     const r = await deps.runner.run('ansible-playbook', args, {
       cwd: deps.ansibleDir,
@@ -83,12 +91,22 @@ export function formatResult(result: ExecuteResult): string[] {
   );
   // The reason of each failure, from Ansible's own words.
   for (const line of result.output.split('\n')) {
-    if (/^(fatal|failed): \[/.test(line) && !/UNREACHABLE!/.test(line)) out.push(`  ${line.slice(0, 600)}`);
+    if (/^(fatal|failed): \[/.test(line) && !/UNREACHABLE!/.test(line))
+      out.push(`  ${line.slice(0, 600)}`);
   }
   if (result.unreachable.length) {
-    out.push(`unreachable: ${result.unreachable.join(', ')} (check the address, SSH and the firewall's admin sources)`);
+    out.push(
+      `unreachable: ${result.unreachable.join(
+        ', ',
+      )} (check the address, SSH and the firewall's admin sources)`,
+    );
   }
-  if (result.failed.length) out.push(`failed: ${result.failed.join(', ')} (see the task output above)`);
-  out.push(result.code === 0 ? `done in ${result.seconds.toFixed(1)} s` : `failed after ${result.seconds.toFixed(1)} s`);
+  if (result.failed.length)
+    out.push(`failed: ${result.failed.join(', ')} (see the task output above)`);
+  out.push(
+    result.code === 0
+      ? `done in ${result.seconds.toFixed(1)} s`
+      : `failed after ${result.seconds.toFixed(1)} s`,
+  );
   return out;
 }

@@ -3,14 +3,29 @@
  * Ansible inventory, cloud-init user-data, the WireGuard mesh plan and the
  * provision plan, and the ansible-playbook runner that executes it.
  */
-export { buildInventory, renderInventory, publicPortsByComponent, nodeAddress } from './inventory';
+export {
+  buildInventory,
+  renderInventory,
+  publicPortsByComponent,
+  nodeAddress,
+} from './inventory';
 export type { InventoryOptions } from './inventory';
 export { buildUserData, firstPackages } from './cloudInit';
 export type { UserDataOptions } from './cloudInit';
-export { planMesh, parseWgDump, formatMeshPlan, formatHandshake } from './wireguard';
+export {
+  planMesh,
+  parseWgDump,
+  formatMeshPlan,
+  formatHandshake,
+} from './wireguard';
 export type { MeshPlan, MeshPeerPlan, PeerStatus } from './wireguard';
 export { planProvision, formatPlan, phases, UsageError } from './plan';
-export type { Phase, ProvisionOptions, ProvisionPlan, PlannedHost } from './plan';
+export type {
+  Phase,
+  ProvisionOptions,
+  ProvisionPlan,
+  PlannedHost,
+} from './plan';
 export { executeProvision, formatResult } from './execute';
 export type { ExecuteDeps, ExecuteResult } from './execute';
 export { parseRecap, progressLine } from './recap';

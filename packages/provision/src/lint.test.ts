@@ -11,15 +11,25 @@ import { buildUserData } from './cloudInit';
 
 const ansibleDir = join(repoRoot, 'infra', 'ansible');
 const run = (cmd: string, args: string[], cwd = ansibleDir) => {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 });
-  if (r.error) throw new Error(`${cmd} cannot run (${r.error.message}): run scripts/prepare.d/ansible-nodes.sh`);
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: 300_000,
+  });
+  if (r.error)
+    throw new Error(
+      `${cmd} cannot run (${r.error.message}): run scripts/prepare.d/ansible-nodes.sh`,
+    );
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 };
 
 describe('infra/ansible judged by its linters', () => {
   it('is clean for ansible-lint --profile production', () => {
     const r = run('ansible-lint', ['--profile', 'production', '--nocolor']);
-    expect(r.out).toMatch(/Passed with production profile: 0 failure\(s\), 0 warning\(s\)/);
+    expect(r.out).toMatch(
+      /Passed with production profile: 0 failure\(s\), 0 warning\(s\)/,
+    );
     expect(r.code).toBe(0);
   }, 300_000);
 
@@ -35,7 +45,13 @@ describe('generated cloud-init user-data', () => {
     const dir = mkdtempSync(join(tmpdir(), 'uyoop-user-data-'));
     for (const node of (await loadPlatform()).nodes) {
       const file = join(dir, `${node.name}.yaml`);
-      writeFileSync(file, buildUserData(node, { adminUser: 'uyoop', sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJxj admin@uyoop'] }));
+      writeFileSync(
+        file,
+        buildUserData(node, {
+          adminUser: 'uyoop',
+          sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJxj admin@uyoop'],
+        }),
+      );
       const r = run('cloud-init', ['schema', '--config-file', file], dir);
       expect(r.out).toMatch(/Valid cloud-config/);
       expect(r.code).toBe(0);
@@ -43,8 +59,13 @@ describe('generated cloud-init user-data', () => {
   }, 60_000);
 
   it('is rejected by `cloud-init schema` when broken (the check can fail)', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'uyoop-user-data-')), 'bad.yaml');
+    const file = join(
+      mkdtempSync(join(tmpdir(), 'uyoop-user-data-')),
+      'bad.yaml',
+    );
     writeFileSync(file, '#cloud-config\nssh_pwauth: maybe\nusers: 42\n');
-    expect(run('cloud-init', ['schema', '--config-file', file]).code).not.toBe(0);
+    expect(run('cloud-init', ['schema', '--config-file', file]).code).not.toBe(
+      0,
+    );
   });
 });

@@ -10,7 +10,10 @@ export const phases = {
   base: { tags: ['base'], description: 'common and security only' },
   mesh: { tags: ['mesh'], description: 'the WireGuard mesh only' },
   k3s: { tags: ['k3s'], description: 'K3s server and agents only' },
-  mail: { tags: ['mail'], description: 'Mailcow (Docker Engine + Compose) on its node' },
+  mail: {
+    tags: ['mail'],
+    description: 'Mailcow (Docker Engine + Compose) on its node',
+  },
   all: { tags: [] as string[], description: 'every play of site.yml' },
 } as const;
 export type Phase = keyof typeof phases;
@@ -56,19 +59,27 @@ export interface ProvisionPlan {
 }
 
 /** Pure: what a run will do, to which host, with which ansible-playbook arguments. */
-export function planProvision(platform: Platform, opts: ProvisionOptions): ProvisionPlan {
+export function planProvision(
+  platform: Platform,
+  opts: ProvisionOptions,
+): ProvisionPlan {
   const phase = opts.phase ?? 'socle';
   if (!(phase in phases)) {
-    throw new UsageError(`unknown phase "${phase}": use one of ${Object.keys(phases).join(', ')}`);
+    throw new UsageError(
+      `unknown phase "${phase}": use one of ${Object.keys(phases).join(', ')}`,
+    );
   }
   const names = platform.nodes.map(n => n.name);
   for (const l of opts.limit ?? []) {
     if (!names.includes(l)) {
-      throw new UsageError(`--limit ${l}: no such node in catalog/ (nodes: ${names.join(', ')})`);
+      throw new UsageError(
+        `--limit ${l}: no such node in catalog/ (nodes: ${names.join(', ')})`,
+      );
     }
   }
   for (const a of Object.keys(opts.addresses ?? {})) {
-    if (!names.includes(a)) throw new UsageError(`--address ${a}=...: no such node in catalog/`);
+    if (!names.includes(a))
+      throw new UsageError(`--address ${a}=...: no such node in catalog/`);
   }
   const inventory = buildInventory(platform, {
     versions: opts.versions,
@@ -79,7 +90,9 @@ export function planProvision(platform: Platform, opts: ProvisionOptions): Provi
       .filter(([, g]) => node in g.hosts)
       .map(([name]) => name);
   const tags: readonly string[] = phases[phase].tags;
-  const selected = plays.filter(p => !tags.length || p.tags.some(t => tags.includes(t)));
+  const selected = plays.filter(
+    p => !tags.length || p.tags.some(t => tags.includes(t)),
+  );
   const hosts = platform.nodes
     .filter(n => !opts.limit?.length || opts.limit.includes(n.name))
     .map(n => {
@@ -88,7 +101,9 @@ export function planProvision(platform: Platform, opts: ProvisionOptions): Provi
         name: n.name,
         address: nodeAddress(n, opts.addresses),
         groups,
-        roles: selected.filter(p => groups.includes(p.group)).flatMap(p => p.roles),
+        roles: selected
+          .filter(p => groups.includes(p.group))
+          .flatMap(p => p.roles),
       };
     });
   const args: string[] = [];
@@ -108,10 +123,18 @@ export function planProvision(platform: Platform, opts: ProvisionOptions): Provi
 }
 
 export function formatPlan(plan: ProvisionPlan): string[] {
-  const mode = plan.check ? ` (check${plan.diff ? ' + diff' : ''}: nothing changes)` : '';
-  const out = [`provision: phase ${plan.phase}, ${phases[plan.phase].description}${mode}`];
+  const mode = plan.check
+    ? ` (check${plan.diff ? ' + diff' : ''}: nothing changes)`
+    : '';
+  const out = [
+    `provision: phase ${plan.phase}, ${phases[plan.phase].description}${mode}`,
+  ];
   for (const h of plan.hosts) {
-    out.push(`  ${h.name} (${h.address}) [${h.groups.join(', ')}]: ${h.roles.join(' -> ') || 'nothing'}`);
+    out.push(
+      `  ${h.name} (${h.address}) [${h.groups.join(', ')}]: ${
+        h.roles.join(' -> ') || 'nothing'
+      }`,
+    );
   }
   return out;
 }

@@ -14,8 +14,24 @@ core-prod                  : ok=57   changed=3    unreachable=0    failed=0    s
 describe('reading ansible-playbook output', () => {
   it('reads every host of the recap', () => {
     expect(parseRecap(output)).toEqual({
-      'ai-lab': { ok: 0, changed: 0, unreachable: 1, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
-      'core-prod': { ok: 57, changed: 3, unreachable: 0, failed: 0, skipped: 4, rescued: 0, ignored: 0 },
+      'ai-lab': {
+        ok: 0,
+        changed: 0,
+        unreachable: 1,
+        failed: 0,
+        skipped: 0,
+        rescued: 0,
+        ignored: 0,
+      },
+      'core-prod': {
+        ok: 57,
+        changed: 3,
+        unreachable: 0,
+        failed: 0,
+        skipped: 4,
+        rescued: 0,
+        ignored: 0,
+      },
     });
     expect(parseRecap('ERROR! the playbook could not be found')).toEqual({});
   });

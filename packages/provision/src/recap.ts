@@ -42,6 +42,7 @@ export function progressLine(line: string): string | undefined {
   m = /^PLAY \[(.+?)\] \*+/.exec(line);
   if (m) return `▶ ${m[1]}`;
   m = /^(changed|fatal|failed): \[([^\]]+)\]/.exec(line);
-  if (m) return `      ${m[2]}: ${/UNREACHABLE!/.test(line) ? 'unreachable' : m[1]}`;
+  if (m)
+    return `      ${m[2]}: ${/UNREACHABLE!/.test(line) ? 'unreachable' : m[1]}`;
   return undefined;
 }

@@ -42,18 +42,30 @@ export const nodeProcessRunner: ProcessRunner = {
           parts.forEach(l => opts.onLine!(l));
         };
       };
-      child.stdout.on('data', lines(s => (stdout += s)));
-      child.stderr.on('data', lines(s => (stderr += s)));
+      child.stdout.on(
+        'data',
+        lines(s => (stdout += s)),
+      );
+      child.stderr.on(
+        'data',
+        lines(s => (stderr += s)),
+      );
       child.on('error', reject);
-      child.on('close', code => resolvePromise({ code: code ?? 1, stdout, stderr }));
+      child.on('close', code =>
+        resolvePromise({ code: code ?? 1, stdout, stderr }),
+      );
       child.stdin.end(opts.input ?? '');
     });
   },
 };
 
 /** A runner that starts every command through a prefix, e.g. `ip netns exec <ns>`. */
-export function prefixedRunner(base: ProcessRunner, prefix: string[]): ProcessRunner {
+export function prefixedRunner(
+  base: ProcessRunner,
+  prefix: string[],
+): ProcessRunner {
   return {
-    run: (cmd, args, opts) => base.run(prefix[0], [...prefix.slice(1), cmd, ...args], opts),
+    run: (cmd, args, opts) =>
+      base.run(prefix[0], [...prefix.slice(1), cmd, ...args], opts),
   };
 }

@@ -16,7 +16,9 @@ export async function loadK3sToken(
   runner: ProcessRunner,
   env: Record<string, string | undefined> = process.env,
 ): Promise<string> {
-  const file = k3sTokenFiles.map(f => join(secretsDir, f)).find(f => existsSync(f));
+  const file = k3sTokenFiles
+    .map(f => join(secretsDir, f))
+    .find(f => existsSync(f));
   if (!file) {
     throw new SecretError(
       `no K3s join token in ${secretsDir}: create ${k3sTokenFiles[0]} with sops (age recipients in .sops.yaml) or ${k3sTokenFiles[1]} with age -r <recipient>`,
@@ -24,17 +26,26 @@ export async function loadK3sToken(
   }
   const identity = env.SOPS_AGE_KEY_FILE;
   if (!identity) {
-    throw new SecretError(`SOPS_AGE_KEY_FILE is not set: point it at the age identity that decrypts ${file}`);
+    throw new SecretError(
+      `SOPS_AGE_KEY_FILE is not set: point it at the age identity that decrypts ${file}`,
+    );
   }
   const r = file.endsWith('.sops.yaml')
-    ? await runner.run('sops', ['--decrypt', '--extract', '["k3s_token"]', file], {
-        env: { SOPS_AGE_KEY_FILE: identity },
-      })
+    ? await runner.run(
+        'sops',
+        ['--decrypt', '--extract', '["k3s_token"]', file],
+        {
+          env: { SOPS_AGE_KEY_FILE: identity },
+        },
+      )
     : await runner.run('age', ['--decrypt', '--identity', identity, file]);
   if (r.code !== 0) {
-    throw new SecretError(`cannot decrypt ${file}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    throw new SecretError(
+      `cannot decrypt ${file}: ${r.stderr.trim() || `exit ${r.code}`}`,
+    );
   }
   const token = r.stdout.trim();
-  if (token.length < 16) throw new SecretError(`${file} holds a token shorter than 16 characters`);
+  if (token.length < 16)
+    throw new SecretError(`${file} holds a token shorter than 16 characters`);
   return token;
 }

@@ -38,7 +38,9 @@ export function planMesh(
     nodes: platform.nodes.map(n => ({
       node: n.name,
       address: n.meshAddress,
-      peers: platform.nodes.filter(p => p.name !== n.name).map(p => peerOf(p.name)),
+      peers: platform.nodes
+        .filter(p => p.name !== n.name)
+        .map(p => peerOf(p.name)),
     })),
   };
 }
@@ -57,7 +59,8 @@ export interface PeerStatus {
 export function parseWgDump(text: string): PeerStatus[] {
   const lines = text.trim().split('\n').filter(Boolean);
   return lines.slice(1).map(line => {
-    const [publicKey, , endpoint, allowed, handshake, rx, tx] = line.split('\t');
+    const [publicKey, , endpoint, allowed, handshake, rx, tx] =
+      line.split('\t');
     const hs = Number(handshake);
     return {
       publicKey,
@@ -70,7 +73,10 @@ export function parseWgDump(text: string): PeerStatus[] {
   });
 }
 
-export function formatHandshake(latest: number | undefined, now: number): string {
+export function formatHandshake(
+  latest: number | undefined,
+  now: number,
+): string {
   if (latest === undefined) return 'never';
   const s = Math.max(0, Math.round(now - latest));
   if (s < 120) return `${s} s ago`;
@@ -79,7 +85,9 @@ export function formatHandshake(latest: number | undefined, now: number): string
 }
 
 export function formatMeshPlan(plan: MeshPlan): string[] {
-  const out = [`mesh ${plan.interface} ${plan.cidr}, udp/${plan.port}, full mesh`];
+  const out = [
+    `mesh ${plan.interface} ${plan.cidr}, udp/${plan.port}, full mesh`,
+  ];
   for (const n of plan.nodes) {
     out.push(`  ${n.node} ${n.address}`);
     for (const p of n.peers) {

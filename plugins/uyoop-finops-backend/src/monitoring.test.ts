@@ -2,29 +2,63 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlatform, repoRoot } from '@internal/platform';
-import { CostStore, FinopsEngine, sqliteKnex } from '@internal/plugin-uyoop-finops-node';
+import {
+  CostStore,
+  FinopsEngine,
+  sqliteKnex,
+} from '@internal/plugin-uyoop-finops-node';
 import { createFinopsMetrics } from './metrics';
 
 const monitoring = join(repoRoot, 'infra', 'monitoring');
-const names = (text: string) => new Set(text.match(/uyoop_finops_[a-z_]+/g) ?? []);
+const names = (text: string) =>
+  new Set(text.match(/uyoop_finops_[a-z_]+/g) ?? []);
 
 describe('infra/monitoring', () => {
   it('the budget alert rule passes `promtool test rules`', () => {
     // promtool comes from Debian's prometheus package (scripts/prepare.d/finops.sh).
-    const out = execFileSync('promtool', ['test', 'rules', join(monitoring, 'prometheus', 'tests', 'finops.test.yml')], { encoding: 'utf8' });
+    const out = execFileSync(
+      'promtool',
+      [
+        'test',
+        'rules',
+        join(monitoring, 'prometheus', 'tests', 'finops.test.yml'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(out).toMatch(/SUCCESS/);
   });
 
   it('the rule and the Grafana "FinOps" dashboard only use metrics the backend exports', async () => {
     const db = sqliteKnex(':memory:');
-    const engine = new FinopsEngine({ store: await CostStore.create(db), platform: await loadPlatform(), now: () => new Date('2026-11-20T12:00:00Z') });
+    const engine = new FinopsEngine({
+      store: await CostStore.create(db),
+      platform: await loadPlatform(),
+      now: () => new Date('2026-11-20T12:00:00Z'),
+    });
     await engine.ingest(['2026-11']);
-    const exported = names((await createFinopsMetrics(engine, () => new Date('2026-11-20T12:00:00Z')).render()).body);
+    const exported = names(
+      (
+        await createFinopsMetrics(
+          engine,
+          () => new Date('2026-11-20T12:00:00Z'),
+        ).render()
+      ).body,
+    );
     await db.destroy();
-    const dashboard = JSON.parse(readFileSync(join(monitoring, 'grafana', 'dashboards', 'finops.json'), 'utf8'));
+    const dashboard = JSON.parse(
+      readFileSync(
+        join(monitoring, 'grafana', 'dashboards', 'finops.json'),
+        'utf8',
+      ),
+    );
     expect(dashboard.title).toBe('FinOps');
     const used = new Set([
-      ...names(readFileSync(join(monitoring, 'prometheus', 'rules', 'finops.rules.yml'), 'utf8')),
+      ...names(
+        readFileSync(
+          join(monitoring, 'prometheus', 'rules', 'finops.rules.yml'),
+          'utf8',
+        ),
+      ),
       ...names(JSON.stringify(dashboard.panels)),
     ]);
     expect(used.size).toBeGreaterThan(5);

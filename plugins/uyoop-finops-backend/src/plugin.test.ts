@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { finopsInvoiceReadPermission } from '@internal/plugin-uyoop-finops-common';
 import { accessRules } from '@internal/plugin-uyoop-finops-node';
@@ -19,8 +23,12 @@ const finance = 'user:default/cjenkins';
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, { credentials }) =>
     requests.map(r => {
-      const user = (credentials.principal as { userEntityRef?: string }).userEntityRef;
-      const denied = 'permission' in r && r.permission.name === finopsInvoiceReadPermission.name && user !== finance;
+      const user = (credentials.principal as { userEntityRef?: string })
+        .userEntityRef;
+      const denied =
+        'permission' in r &&
+        r.permission.name === finopsInvoiceReadPermission.name &&
+        user !== finance;
       return { result: denied ? AuthorizeResult.DENY : AuthorizeResult.ALLOW };
     }),
 });
@@ -30,10 +38,16 @@ describe('finops backend routes', () => {
   let base: string;
   let stop: () => Promise<void>;
   const get = (path: string, user?: string) =>
-    fetch(`${base}${path}`, { headers: user ? { Authorization: mockCredentials.user.header(user) } : {} });
+    fetch(`${base}${path}`, {
+      headers: user ? { Authorization: mockCredentials.user.header(user) } : {},
+    });
 
   beforeAll(async () => {
-    server = await startOvhContractServer({ ...FIXTURE_KEYS, rules: accessRules(FIXTURE_PROJECT), account: ovhFixtureAccount(['2026-09', '2026-10']) });
+    server = await startOvhContractServer({
+      ...FIXTURE_KEYS,
+      rules: accessRules(FIXTURE_PROJECT),
+      account: ovhFixtureAccount(['2026-09', '2026-10']),
+    });
     trustContractServer(server);
     process.env.OVH_APPLICATION_KEY = FIXTURE_KEYS.appKey;
     process.env.OVH_APPLICATION_SECRET = FIXTURE_KEYS.appSecret;
@@ -43,7 +57,11 @@ describe('finops backend routes', () => {
         finopsPlugin,
         permissions.factory,
         mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
-        mockServices.rootConfig.factory({ data: { finops: { ovhApi: { host: server.host, port: server.port } } } }),
+        mockServices.rootConfig.factory({
+          data: {
+            finops: { ovhApi: { host: server.host, port: server.port } },
+          },
+        }),
       ],
     });
     const address = backend.server.address() as { port: number };
@@ -51,7 +69,10 @@ describe('finops backend routes', () => {
     stop = () => backend.stop();
     const ingest = await fetch(`${base}/ingest`, {
       method: 'POST',
-      headers: { Authorization: mockCredentials.user.header(finance), 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: mockCredentials.user.header(finance),
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ periods: ['2026-09', '2026-10'] }),
     });
     expect(ingest.status).toBe(200);
@@ -77,7 +98,9 @@ describe('finops backend routes', () => {
     const res = await get(`/invoices/${invoices[0].billId}`, finance);
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.lines.map((l: { amountTTC: number }) => l.amountTTC)).toEqual([14.28, 7.2, 5.004, 4.992, 3]);
+    expect(body.lines.map((l: { amountTTC: number }) => l.amountTTC)).toEqual([
+      14.28, 7.2, 5.004, 4.992, 3,
+    ]);
   });
 
   it('200 legacy against sovereign measured from the invoices, with the dossier legacy figure', async () => {
@@ -102,7 +125,9 @@ describe('finops backend routes', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toMatch(/uyoop_finops_legacy_month_eur\{basis="TTC"\} 39.51/);
-    expect(text).toMatch(/uyoop_finops_budget_ratio\{budget="sovereign platform \(full package\)"\}/);
+    expect(text).toMatch(
+      /uyoop_finops_budget_ratio\{budget="sovereign platform \(full package\)"\}/,
+    );
     expect(text).toMatch(/uyoop_finops_estimate 0/);
   });
 });

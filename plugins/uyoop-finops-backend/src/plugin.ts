@@ -1,8 +1,15 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { KubeConfig } from '@kubernetes/client-node';
 import { loadPlatform } from '@internal/platform';
-import { Budget, BudgetScope, finopsPermissions } from '@internal/plugin-uyoop-finops-common';
+import {
+  Budget,
+  BudgetScope,
+  finopsPermissions,
+} from '@internal/plugin-uyoop-finops-common';
 import {
   CostStore,
   createOvhApi,
@@ -20,9 +27,19 @@ function budgetsFrom(config: Config): Budget[] | undefined {
     const [type, name] = scope.split(':', 2);
     let s: BudgetScope;
     if (scope === 'all') s = { type: 'all' };
-    else if ((type === 'system' || type === 'group') && name) s = { type, name };
-    else throw new Error(`finops.budgets: scope must be all, system:<name> or group:<name>, got "${scope}"`);
-    return { name: b.getString('name'), scope: s, monthly: b.getNumber('monthly'), basis: b.getString('basis') as 'HT' | 'TTC', thresholds: b.getOptional<number[]>('thresholds') ?? [0.8, 1] };
+    else if ((type === 'system' || type === 'group') && name)
+      s = { type, name };
+    else
+      throw new Error(
+        `finops.budgets: scope must be all, system:<name> or group:<name>, got "${scope}"`,
+      );
+    return {
+      name: b.getString('name'),
+      scope: s,
+      monthly: b.getNumber('monthly'),
+      basis: b.getString('basis') as 'HT' | 'TTC',
+      thresholds: b.getOptional<number[]>('thresholds') ?? [0.8, 1],
+    };
   });
 }
 
@@ -41,7 +58,16 @@ export const finopsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ logger, config, database, scheduler, httpRouter, httpAuth, permissions, permissionsRegistry }) {
+      async init({
+        logger,
+        config,
+        database,
+        scheduler,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+      }) {
         const credentials = credentialsFromEnv();
         logger.info(`finops: ${describeCredentials(credentials)}`);
         const kubeconfig = config.getOptionalString('finops.kubeconfig');
@@ -61,10 +87,17 @@ export const finopsPlugin = createBackendPlugin({
               })
             : undefined,
           cloudProjectId: credentials?.cloudProjectId,
-          nodeServices: config.getOptional<Record<string, string>>('finops.nodeServices'),
+          nodeServices: config.getOptional<Record<string, string>>(
+            'finops.nodeServices',
+          ),
           manualFiles: config.getOptionalStringArray('finops.manualEntries'),
           kubeConfig,
-          weights: weights ? { cpu: weights.getNumber('cpu'), memory: weights.getNumber('memory') } : undefined,
+          weights: weights
+            ? {
+                cpu: weights.getNumber('cpu'),
+                memory: weights.getNumber('memory'),
+              }
+            : undefined,
           budgets: budgetsFrom(config),
           logger,
         });
@@ -72,18 +105,32 @@ export const finopsPlugin = createBackendPlugin({
 
         await scheduler.scheduleTask({
           id: 'finops-ingest',
-          frequency: { minutes: config.getOptionalNumber('finops.ingestEveryMinutes') ?? 60 },
+          frequency: {
+            minutes:
+              config.getOptionalNumber('finops.ingestEveryMinutes') ?? 60,
+          },
           timeout: { minutes: 10 },
           initialDelay: { seconds: 1 },
           fn: async () => {
-            await engine.ingest().catch(e => logger.error(`finops: ingestion failed: ${(e as Error).message}`));
+            await engine
+              .ingest()
+              .catch(e =>
+                logger.error(
+                  `finops: ingestion failed: ${(e as Error).message}`,
+                ),
+              );
           },
         });
 
-        httpRouter.use(await createRouter({ engine, httpAuth, permissions, logger }));
+        httpRouter.use(
+          await createRouter({ engine, httpAuth, permissions, logger }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         // Prometheus scrapes without a Backstage token; the figures are the ones of the Grafana board.
-        httpRouter.addAuthPolicy({ path: '/metrics', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({
+          path: '/metrics',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -1,15 +1,26 @@
 import express, { ErrorRequestHandler, Request } from 'express';
 import Router from 'express-promise-router';
-import type { HttpAuthService, LoggerService, PermissionsService } from '@backstage/backend-plugin-api';
+import type {
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
 import {
   finopsIngestPermission,
   finopsInvoiceReadPermission,
   finopsReadPermission,
   nextPeriod,
 } from '@internal/plugin-uyoop-finops-common';
-import { currentPeriod, FinopsEngine, isPeriod } from '@internal/plugin-uyoop-finops-node';
+import {
+  currentPeriod,
+  FinopsEngine,
+  isPeriod,
+} from '@internal/plugin-uyoop-finops-node';
 import { createFinopsMetrics } from './metrics';
 
 export interface RouterOptions {
@@ -22,11 +33,14 @@ export interface RouterOptions {
 
 const period = (v: unknown, name: string, fallback: string) => {
   if (v === undefined || v === '') return fallback;
-  if (typeof v !== 'string' || !isPeriod(v)) throw new InputError(`${name} must be YYYY-MM, got "${String(v)}"`);
+  if (typeof v !== 'string' || !isPeriod(v))
+    throw new InputError(`${name} must be YYYY-MM, got "${String(v)}"`);
   return v;
 };
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const { engine, httpAuth, permissions, logger } = options;
   const now = options.now ?? (() => new Date());
   const metrics = createFinopsMetrics(engine, now);
@@ -35,8 +49,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   const authorize = async (req: Request, permission: BasicPermission) => {
     const credentials = await httpAuth.credentials(req);
-    const [decision] = await permissions.authorize([{ permission }], { credentials });
-    if (decision.result !== AuthorizeResult.ALLOW) throw new NotAllowedError(`${permission.name} is not granted`);
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW)
+      throw new NotAllowedError(`${permission.name} is not granted`);
   };
 
   router.get('/health', (_req, res) => {
@@ -54,8 +71,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/reports/breakdown', async (req, res) => {
     await authorize(req, finopsReadPermission);
     const by = (req.query.by ?? 'service') as string;
-    if (!['service', 'system', 'namespace'].includes(by)) throw new InputError(`by must be service, system or namespace, got "${by}"`);
-    res.json(await engine.breakdown(period(req.query.period, 'period', currentPeriod(now())), by as 'service'));
+    if (!['service', 'system', 'namespace'].includes(by))
+      throw new InputError(
+        `by must be service, system or namespace, got "${by}"`,
+      );
+    res.json(
+      await engine.breakdown(
+        period(req.query.period, 'period', currentPeriod(now())),
+        by as 'service',
+      ),
+    );
   });
 
   router.get('/reports/legacy', async (req, res) => {
@@ -65,18 +90,27 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/reports/forecast', async (req, res) => {
     await authorize(req, finopsReadPermission);
-    res.json(await engine.forecast(Math.min(12, Math.max(1, Number(req.query.horizon ?? 3) || 3))));
+    res.json(
+      await engine.forecast(
+        Math.min(12, Math.max(1, Number(req.query.horizon ?? 3) || 3)),
+      ),
+    );
   });
 
   router.get('/budgets', async (req, res) => {
     await authorize(req, finopsReadPermission);
-    res.json(await engine.budgetReport(period(req.query.period, 'period', currentPeriod(now()))));
+    res.json(
+      await engine.budgetReport(
+        period(req.query.period, 'period', currentPeriod(now())),
+      ),
+    );
   });
 
   router.get('/entities/:kind/:name', async (req, res) => {
     await authorize(req, finopsReadPermission);
     const { kind, name } = req.params;
-    if (kind !== 'node' && kind !== 'service') throw new InputError(`kind must be node or service, got "${kind}"`);
+    if (kind !== 'node' && kind !== 'service')
+      throw new InputError(`kind must be node or service, got "${kind}"`);
     res.json(await engine.entityCost(kind, name));
   });
 
@@ -88,14 +122,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/invoices/:billId', async (req, res) => {
     await authorize(req, finopsInvoiceReadPermission);
     const lines = await engine.invoiceDetails(req.params.billId);
-    if (!lines.length) throw new NotFoundError(`no invoice ${req.params.billId}`);
+    if (!lines.length)
+      throw new NotFoundError(`no invoice ${req.params.billId}`);
     res.json({ billId: req.params.billId, lines });
   });
 
   router.post('/ingest', async (req, res) => {
     await authorize(req, finopsIngestPermission);
     const periods = (req.body?.periods as string[] | undefined) ?? undefined;
-    if (periods !== undefined && (!Array.isArray(periods) || periods.some(p => !isPeriod(p))))
+    if (
+      periods !== undefined &&
+      (!Array.isArray(periods) || periods.some(p => !isPeriod(p)))
+    )
       throw new InputError('periods must be a list of YYYY-MM');
     res.json(await engine.ingest(periods));
   });
@@ -106,9 +144,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   const errors: ErrorRequestHandler = (err, _req, res, _next) => {
-    const status = ({ InputError: 400, NotAllowedError: 403, NotFoundError: 404, AuthenticationError: 401 } as Record<string, number>)[err?.name] ?? 500;
+    const status =
+      (
+        {
+          InputError: 400,
+          NotAllowedError: 403,
+          NotFoundError: 404,
+          AuthenticationError: 401,
+        } as Record<string, number>
+      )[err?.name] ?? 500;
     if (status === 500) logger.error(`finops: ${err?.stack ?? err}`);
-    res.status(status).json({ error: { name: err?.name ?? 'Error', message: err?.message ?? String(err) } });
+    res
+      .status(status)
+      .json({
+        error: {
+          name: err?.name ?? 'Error',
+          message: err?.message ?? String(err),
+        },
+      });
   };
   router.use(errors);
   return router;

@@ -59,7 +59,9 @@ export const IDLE = '(idle)';
 function normalise(weights: AllocationWeights): AllocationWeights {
   const total = weights.cpu + weights.memory;
   if (!(total > 0) || weights.cpu < 0 || weights.memory < 0)
-    throw new Error(`allocation weights must be >= 0 with a positive sum, got cpu=${weights.cpu} memory=${weights.memory}`);
+    throw new Error(
+      `allocation weights must be >= 0 with a positive sum, got cpu=${weights.cpu} memory=${weights.memory}`,
+    );
   return { cpu: weights.cpu / total, memory: weights.memory / total };
 }
 
@@ -76,29 +78,46 @@ export function allocateNode(input: {
 }): NodeAllocation {
   const { node, costMicro, hours } = input;
   if (!(node.cpu > 0) || !(node.memoryGiB > 0))
-    throw new Error(`node ${node.name} has no allocatable capacity (cpu=${node.cpu}, memory=${node.memoryGiB} GiB)`);
+    throw new Error(
+      `node ${node.name} has no allocatable capacity (cpu=${node.cpu}, memory=${node.memoryGiB} GiB)`,
+    );
   const w = normalise(input.weights ?? defaultWeights);
   const merged = new Map<string, NamespaceRequests>();
   for (const r of input.requests) {
-    const m = merged.get(r.namespace) ?? { namespace: r.namespace, cpu: 0, memoryGiB: 0 };
+    const m = merged.get(r.namespace) ?? {
+      namespace: r.namespace,
+      cpu: 0,
+      memoryGiB: 0,
+    };
     m.cpu += r.cpu;
     m.memoryGiB += r.memoryGiB;
     merged.set(r.namespace, m);
   }
-  const reqs = [...merged.values()].sort((a, b) => a.namespace.localeCompare(b.namespace));
+  const reqs = [...merged.values()].sort((a, b) =>
+    a.namespace.localeCompare(b.namespace),
+  );
   const totalCpu = reqs.reduce((s, r) => s + r.cpu, 0);
   const totalMem = reqs.reduce((s, r) => s + r.memoryGiB, 0);
   // Over-commitment (only possible without a scheduler): scale to the capacity.
   const cpuScale = totalCpu > node.cpu ? node.cpu / totalCpu : 1;
   const memScale = totalMem > node.memoryGiB ? node.memoryGiB / totalMem : 1;
   const namespaces: AllocatedShare[] = reqs.map(r => {
-    const share = w.cpu * ((r.cpu * cpuScale) / node.cpu) + w.memory * ((r.memoryGiB * memScale) / node.memoryGiB);
-    return { namespace: r.namespace, cpu: r.cpu, memoryGiB: r.memoryGiB, share, costMicro: Math.floor(costMicro * share) };
+    const share =
+      w.cpu * ((r.cpu * cpuScale) / node.cpu) +
+      w.memory * ((r.memoryGiB * memScale) / node.memoryGiB);
+    return {
+      namespace: r.namespace,
+      cpu: r.cpu,
+      memoryGiB: r.memoryGiB,
+      share,
+      costMicro: Math.floor(costMicro * share),
+    };
   });
   const idleCpu = Math.max(0, node.cpu - totalCpu);
   const idleMem = Math.max(0, node.memoryGiB - totalMem);
   const allocated = namespaces.reduce((s, n) => s + n.costMicro, 0);
-  const idleShare = w.cpu * (idleCpu / node.cpu) + w.memory * (idleMem / node.memoryGiB);
+  const idleShare =
+    w.cpu * (idleCpu / node.cpu) + w.memory * (idleMem / node.memoryGiB);
   return {
     node: node.name,
     hours,
@@ -107,7 +126,12 @@ export function allocateNode(input: {
     pricePerGiBHour: (costMicro * w.memory) / node.memoryGiB / hours / 1e6,
     namespaces,
     // The remainder (micro-euro rounding) goes to idle so that the split is exact.
-    idle: { cpu: idleCpu, memoryGiB: idleMem, share: idleShare, costMicro: costMicro - allocated },
+    idle: {
+      cpu: idleCpu,
+      memoryGiB: idleMem,
+      share: idleShare,
+      costMicro: costMicro - allocated,
+    },
     overcommitted: cpuScale < 1 || memScale < 1,
   };
 }
@@ -136,23 +160,55 @@ export interface AllocatedCost {
  * owner): a namespace's cost on a node is split evenly among the components
  * of that namespace that run on that node.
  */
-export function rollUp(allocations: NodeAllocation[], services: ServiceRef[]): AllocatedCost[] {
+export function rollUp(
+  allocations: NodeAllocation[],
+  services: ServiceRef[],
+): AllocatedCost[] {
   const out: AllocatedCost[] = [];
   for (const a of allocations) {
     for (const ns of a.namespaces) {
-      const owners = services.filter(s => s.namespace === ns.namespace && s.nodes.includes(a.node));
+      const owners = services.filter(
+        s => s.namespace === ns.namespace && s.nodes.includes(a.node),
+      );
       if (!owners.length) {
-        out.push({ node: a.node, namespace: ns.namespace, service: null, system: null, owner: null, costMicro: ns.costMicro, share: ns.share });
+        out.push({
+          node: a.node,
+          namespace: ns.namespace,
+          service: null,
+          system: null,
+          owner: null,
+          costMicro: ns.costMicro,
+          share: ns.share,
+        });
         continue;
       }
       let left = ns.costMicro;
       owners.forEach((s, i) => {
-        const part = i === owners.length - 1 ? left : Math.floor(ns.costMicro / owners.length);
+        const part =
+          i === owners.length - 1
+            ? left
+            : Math.floor(ns.costMicro / owners.length);
         left -= part;
-        out.push({ node: a.node, namespace: ns.namespace, service: s.name, system: s.system, owner: s.owner, costMicro: part, share: ns.share / owners.length });
+        out.push({
+          node: a.node,
+          namespace: ns.namespace,
+          service: s.name,
+          system: s.system,
+          owner: s.owner,
+          costMicro: part,
+          share: ns.share / owners.length,
+        });
       });
     }
-    out.push({ node: a.node, namespace: IDLE, service: null, system: null, owner: null, costMicro: a.idle.costMicro, share: a.idle.share });
+    out.push({
+      node: a.node,
+      namespace: IDLE,
+      service: null,
+      system: null,
+      owner: null,
+      costMicro: a.idle.costMicro,
+      share: a.idle.share,
+    });
   }
   return out;
 }

@@ -33,8 +33,20 @@ export interface BudgetEvaluation {
 
 /** Budgets of the embedded default: the dossier's totals, TTC a month. */
 export const defaultBudgets: Budget[] = [
-  { name: 'sovereign platform (full package)', scope: { type: 'all' }, monthly: 35, basis: 'TTC', thresholds: [0.8, 1] },
-  { name: 'platform system', scope: { type: 'system', name: 'platform' }, monthly: 28, basis: 'TTC', thresholds: [0.8, 1] },
+  {
+    name: 'sovereign platform (full package)',
+    scope: { type: 'all' },
+    monthly: 35,
+    basis: 'TTC',
+    thresholds: [0.8, 1],
+  },
+  {
+    name: 'platform system',
+    scope: { type: 'system', name: 'platform' },
+    monthly: 28,
+    basis: 'TTC',
+    thresholds: [0.8, 1],
+  },
 ];
 
 /**
@@ -47,10 +59,16 @@ export function evaluateBudget(
   spent: { amount: number; basis: Basis },
   elapsedFraction = 1,
 ): BudgetEvaluation {
-  if (spent.basis !== budget.basis) throw new MixedBasisError([budget.basis, spent.basis]);
+  if (spent.basis !== budget.basis)
+    throw new MixedBasisError([budget.basis, spent.basis]);
   const ratio = budget.monthly > 0 ? spent.amount / budget.monthly : 0;
-  const projected = elapsedFraction > 0 ? spent.amount / Math.min(1, elapsedFraction) : spent.amount;
-  const crossed = [...budget.thresholds].sort((a, b) => a - b).filter(t => ratio >= t);
+  const projected =
+    elapsedFraction > 0
+      ? spent.amount / Math.min(1, elapsedFraction)
+      : spent.amount;
+  const crossed = [...budget.thresholds]
+    .sort((a, b) => a - b)
+    .filter(t => ratio >= t);
   const top = Math.max(...budget.thresholds, 1);
   let status: BudgetStatus = 'ok';
   if (ratio >= top) status = 'exceeded';
@@ -62,7 +80,10 @@ export function evaluateBudget(
     projected: round2(projected),
     basis: budget.basis,
     ratio: Math.round(ratio * 10000) / 10000,
-    projectedRatio: budget.monthly > 0 ? Math.round((projected / budget.monthly) * 10000) / 10000 : 0,
+    projectedRatio:
+      budget.monthly > 0
+        ? Math.round((projected / budget.monthly) * 10000) / 10000
+        : 0,
     status,
     crossed,
   };

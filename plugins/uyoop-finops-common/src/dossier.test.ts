@@ -12,7 +12,10 @@ describe("the dossier's FinOps figures", () => {
     const legacy = legacySummary();
     expect(legacy.monthlyTTC).toBe(39.51);
     legacy.lines.forEach((line, i) =>
-      expect(line.monthlyTTC).toBeCloseTo(legacyCatalog[i].dossierMonthlyTtcEstimate, 1),
+      expect(line.monthlyTTC).toBeCloseTo(
+        legacyCatalog[i].dossierMonthlyTtcEstimate,
+        1,
+      ),
     );
     // The dossier's ~39.52 adds its rounded estimates; 395.12 x 1.2 / 12 is 39.512.
     expect(legacy.monthlyTTC).toBeCloseTo(39.52, 1);
@@ -20,7 +23,9 @@ describe("the dossier's FinOps figures", () => {
 
   it('the fixed sovereign cost is 14.28 + ~10.00 = ~24.28 EUR TTC a month', () => {
     const s = sovereignSummary();
-    expect(s.lines.filter(l => l.kind === 'fixed').map(l => l.monthly)).toEqual([14.28, 10]);
+    expect(s.lines.filter(l => l.kind === 'fixed').map(l => l.monthly)).toEqual(
+      [14.28, 10],
+    );
     expect(s.fixedTTC).toBe(24.28);
     expect(s.fixedTTC).toBe(dossierTotals.fixedTTC);
   });
@@ -41,12 +46,17 @@ describe("the dossier's FinOps figures", () => {
 
   it('states every target figure TTC, and refuses an HT line in the sum', () => {
     expect(targetCatalog.every(t => t.basis === 'TTC')).toBe(true);
-    expect(() => sovereignSummary({}, [{ ...targetCatalog[0], basis: 'HT' }])).toThrow(/TTC/);
+    expect(() =>
+      sovereignSummary({}, [{ ...targetCatalog[0], basis: 'HT' }]),
+    ).toThrow(/TTC/);
   });
 
   it('saves ~10-30% against the legacy with the dossier totals, and lists the intangibles as notes', () => {
     const legacy = legacySummary();
-    const optimised = compareCosts(legacy.monthlyTTC, dossierTotals.optimisedTTC);
+    const optimised = compareCosts(
+      legacy.monthlyTTC,
+      dossierTotals.optimisedTTC,
+    );
     const full = compareCosts(legacy.monthlyTTC, dossierTotals.fullPackageTTC);
     expect(optimised.savingMonthlyTTC).toBe(11.51);
     expect(optimised.savingPercent).toBe(29.13);

@@ -16,10 +16,30 @@ export interface LegacyCost {
 
 /** 2025 legacy SaaS (table "Situation Initiale"). Total 395.12 EUR HT a year. */
 export const legacyCatalog: LegacyCost[] = [
-  { provider: 'Proton', services: 'Mail, VPN, Drive (Switzerland)', annualHT: 119.88, dossierMonthlyTtcEstimate: 12.0 },
-  { provider: 'Microsoft', services: 'Office 365, Exchange (US/EU)', annualHT: 66.24, dossierMonthlyTtcEstimate: 6.62 },
-  { provider: 'O2Switch', services: 'Shared hosting (France)', annualHT: 84.0, dossierMonthlyTtcEstimate: 8.4 },
-  { provider: 'Registrars', services: 'Domain name portfolio', annualHT: 125.0, dossierMonthlyTtcEstimate: 12.5 },
+  {
+    provider: 'Proton',
+    services: 'Mail, VPN, Drive (Switzerland)',
+    annualHT: 119.88,
+    dossierMonthlyTtcEstimate: 12.0,
+  },
+  {
+    provider: 'Microsoft',
+    services: 'Office 365, Exchange (US/EU)',
+    annualHT: 66.24,
+    dossierMonthlyTtcEstimate: 6.62,
+  },
+  {
+    provider: 'O2Switch',
+    services: 'Shared hosting (France)',
+    annualHT: 84.0,
+    dossierMonthlyTtcEstimate: 8.4,
+  },
+  {
+    provider: 'Registrars',
+    services: 'Domain name portfolio',
+    annualHT: 125.0,
+    dossierMonthlyTtcEstimate: 12.5,
+  },
 ];
 
 export type TargetKind = 'fixed' | 'variable' | 'option';
@@ -41,11 +61,58 @@ export interface TargetCost {
 
 /** 2026 sovereign target (tables "Coûts Fixes" and "Coûts Variables & Options"), all TTC a month. */
 export const targetCatalog: TargetCost[] = [
-  { id: 'vps-3', label: 'VPS-3 (core-prod)', kind: 'fixed', monthly: 14.28, basis: 'TTC', approximate: false, node: 'core-prod', category: 'compute', note: 'Core node (prod), 2026 stable base' },
-  { id: 'domains', label: 'Domains', kind: 'fixed', monthly: 10.0, basis: 'TTC', approximate: true, category: 'domain', note: 'Digital identity, centralised at OVH' },
-  { id: 'vps-2', label: 'VPS-2 (ai-lab)', kind: 'variable', monthly: 7.2, basis: 'TTC', approximate: true, node: 'ai-lab', category: 'compute', note: 'R&D; hourly (cloud) billing possible during tests' },
-  { id: 's3-buffer', label: 'S3 buffer', kind: 'variable', monthly: 3.0, basis: 'TTC', approximate: true, category: 'storage', note: 'Encrypted cold backup storage' },
-  { id: 'proton-plan-b', label: 'Proton plan B', kind: 'option', monthly: 12.99, basis: 'TTC', approximate: false, category: 'saas', note: 'Insurance: monthly plan if the mail migration is late ("Sérénité" budget); not in the totals' },
+  {
+    id: 'vps-3',
+    label: 'VPS-3 (core-prod)',
+    kind: 'fixed',
+    monthly: 14.28,
+    basis: 'TTC',
+    approximate: false,
+    node: 'core-prod',
+    category: 'compute',
+    note: 'Core node (prod), 2026 stable base',
+  },
+  {
+    id: 'domains',
+    label: 'Domains',
+    kind: 'fixed',
+    monthly: 10.0,
+    basis: 'TTC',
+    approximate: true,
+    category: 'domain',
+    note: 'Digital identity, centralised at OVH',
+  },
+  {
+    id: 'vps-2',
+    label: 'VPS-2 (ai-lab)',
+    kind: 'variable',
+    monthly: 7.2,
+    basis: 'TTC',
+    approximate: true,
+    node: 'ai-lab',
+    category: 'compute',
+    note: 'R&D; hourly (cloud) billing possible during tests',
+  },
+  {
+    id: 's3-buffer',
+    label: 'S3 buffer',
+    kind: 'variable',
+    monthly: 3.0,
+    basis: 'TTC',
+    approximate: true,
+    category: 'storage',
+    note: 'Encrypted cold backup storage',
+  },
+  {
+    id: 'proton-plan-b',
+    label: 'Proton plan B',
+    kind: 'option',
+    monthly: 12.99,
+    basis: 'TTC',
+    approximate: false,
+    category: 'saas',
+    note: 'Insurance: monthly plan if the mail migration is late ("Sérénité" budget); not in the totals',
+  },
 ];
 
 /** The dossier's headline totals ("Total Cible Optimisé" and "Full Package"), TTC a month. */

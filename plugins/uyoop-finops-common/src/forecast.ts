@@ -45,7 +45,10 @@ export function linearFit(values: number[]): LinearFit {
  * Linear projection of a monthly series over `horizon` months, never below
  * zero (a cost does not turn into income).
  */
-export function projectLinear(history: SeriesPoint[], horizon: number): SeriesPoint[] {
+export function projectLinear(
+  history: SeriesPoint[],
+  horizon: number,
+): SeriesPoint[] {
   if (!history.length) return [];
   const { slope, intercept } = linearFit(history.map(p => p.value));
   const last = history[history.length - 1].period;

@@ -1,4 +1,14 @@
-import { formatAmount, htToTtc, MixedBasisError, round2, splitHt, splitTtc, sumAmounts, ttcToHt, eur } from './money';
+import {
+  formatAmount,
+  htToTtc,
+  MixedBasisError,
+  round2,
+  splitHt,
+  splitTtc,
+  sumAmounts,
+  ttcToHt,
+  eur,
+} from './money';
 
 describe('HT and TTC', () => {
   it.each([
@@ -20,9 +30,15 @@ describe('HT and TTC', () => {
   });
 
   it('refuses to add HT and TTC amounts in one total', () => {
-    expect(() => sumAmounts([eur(1, 'HT'), eur(2, 'TTC')])).toThrow(MixedBasisError);
-    expect(() => sumAmounts([eur(1, 'HT'), eur(2, 'TTC')])).toThrow(/HT and TTC/);
-    expect(sumAmounts([eur(0.1, 'HT'), eur(0.2, 'HT')])).toEqual(eur(0.3, 'HT'));
+    expect(() => sumAmounts([eur(1, 'HT'), eur(2, 'TTC')])).toThrow(
+      MixedBasisError,
+    );
+    expect(() => sumAmounts([eur(1, 'HT'), eur(2, 'TTC')])).toThrow(
+      /HT and TTC/,
+    );
+    expect(sumAmounts([eur(0.1, 'HT'), eur(0.2, 'HT')])).toEqual(
+      eur(0.3, 'HT'),
+    );
   });
 
   it('says which basis every displayed figure is', () => {

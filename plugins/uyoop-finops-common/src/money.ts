@@ -76,7 +76,8 @@ export class MixedBasisError extends Error {
 export function sumAmounts(amounts: Amount[], basis?: Basis): Amount {
   const bases = amounts.map(a => a.basis);
   const target = basis ?? bases[0] ?? 'TTC';
-  if (bases.some(b => b !== target)) throw new MixedBasisError([target, ...bases]);
+  if (bases.some(b => b !== target))
+    throw new MixedBasisError([target, ...bases]);
   const micro = amounts.reduce((s, a) => s + toMicro(a.amount), 0);
   return eur(fromMicro(micro), target);
 }

@@ -1,4 +1,10 @@
-import { intangibleNotes, legacyCatalog, LegacyCost, targetCatalog, TargetCost } from './dossier';
+import {
+  intangibleNotes,
+  legacyCatalog,
+  LegacyCost,
+  targetCatalog,
+  TargetCost,
+} from './dossier';
 import { fromMicro, MICRO, round2, toMicro, VAT_RATE_FR } from './money';
 
 export interface LegacyLine {
@@ -75,10 +81,16 @@ export function sovereignSummary(
     fromInvoice: measured[t.id] !== undefined,
   }));
   if (lines.some(l => l.basis !== 'TTC'))
-    throw new Error('the sovereign target is stated TTC; convert HT lines first');
+    throw new Error(
+      'the sovereign target is stated TTC; convert HT lines first',
+    );
   const fixed = lines.filter(l => l.kind === 'fixed');
-  const storage = lines.filter(l => l.kind === 'variable' && l.category === 'storage');
-  const compute = lines.filter(l => l.kind === 'variable' && l.category === 'compute');
+  const storage = lines.filter(
+    l => l.kind === 'variable' && l.category === 'storage',
+  );
+  const compute = lines.filter(
+    l => l.kind === 'variable' && l.category === 'compute',
+  );
   const fixedTTC = sumTtc(fixed);
   const optimisedTTC = sumTtc([...fixed, ...storage]);
   const fullPackageTTC = sumTtc([...fixed, ...storage, ...compute]);
@@ -121,15 +133,19 @@ export function compareCosts(
   const annual = fromMicro(savingMicro * 12);
   let paybackMonths: number | null;
   if (oneOffTTC <= 0) paybackMonths = savingMicro > 0 ? 0 : null;
-  else paybackMonths = savingMicro > 0 ? round2(toMicro(oneOffTTC) / savingMicro) : null;
+  else
+    paybackMonths =
+      savingMicro > 0 ? round2(toMicro(oneOffTTC) / savingMicro) : null;
   return {
     legacyMonthlyTTC,
     sovereignMonthlyTTC,
     savingMonthlyTTC: round2(saving),
     savingAnnualTTC: round2(annual),
-    savingPercent: legacyMonthlyTTC > 0 ? round2((saving / legacyMonthlyTTC) * 100) : 0,
+    savingPercent:
+      legacyMonthlyTTC > 0 ? round2((saving / legacyMonthlyTTC) * 100) : 0,
     oneOffTTC,
-    roiPercent: oneOffTTC > 0 ? round2(((annual - oneOffTTC) / oneOffTTC) * 100) : null,
+    roiPercent:
+      oneOffTTC > 0 ? round2(((annual - oneOffTTC) / oneOffTTC) * 100) : null,
     paybackMonths,
     notes,
   };

@@ -2,8 +2,19 @@ import type { Basis, Currency } from './money';
 import type { BudgetEvaluation } from './budget';
 import type { Comparison, LegacySummary, SovereignSummary } from './roi';
 
-export type CostSource = 'ovh-bill' | 'ovh-consumption' | 'ovh-cloud' | 'manual' | 'estimate';
-export type CostCategory = 'compute' | 'domain' | 'storage' | 'saas' | 'one-off' | 'other';
+export type CostSource =
+  | 'ovh-bill'
+  | 'ovh-consumption'
+  | 'ovh-cloud'
+  | 'manual'
+  | 'estimate';
+export type CostCategory =
+  | 'compute'
+  | 'domain'
+  | 'storage'
+  | 'saas'
+  | 'one-off'
+  | 'other';
 
 /**
  * One normalized cost line. `externalId` is unique within its source and

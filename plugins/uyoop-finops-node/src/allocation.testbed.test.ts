@@ -5,7 +5,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { allocateNode, hoursInPeriod } from '@internal/plugin-uyoop-finops-common';
+import {
+  allocateNode,
+  hoursInPeriod,
+} from '@internal/plugin-uyoop-finops-common';
 import { loadPlatform, repoRoot } from '@internal/platform';
 import { readClusterUsage } from './cluster';
 import { FinopsEngine } from './engine';
@@ -17,7 +20,8 @@ const suffix = Date.now().toString(36);
 const ns = { mail: `finops-it-mail-${suffix}`, web: `finops-it-web-${suffix}` };
 
 function kubeConfig(): KubeConfig {
-  if (!existsSync(kubeconfigPath)) throw new Error('testbed is not up: run yarn testbed up');
+  if (!existsSync(kubeconfigPath))
+    throw new Error('testbed is not up: run yarn testbed up');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   return kc;
@@ -28,7 +32,13 @@ const pod = (name: string, cpu: string, memory: string) => ({
   spec: {
     nodeName: 'core-prod',
     tolerations: [{ operator: 'Exists' }],
-    containers: [{ name: 'app', image: 'registry.invalid/app:1', resources: { requests: { cpu, memory } } }],
+    containers: [
+      {
+        name: 'app',
+        image: 'registry.invalid/app:1',
+        resources: { requests: { cpu, memory } },
+      },
+    ],
   },
 });
 
@@ -39,15 +49,26 @@ describe('allocation against the testbed cluster', () => {
   beforeAll(async () => {
     kc = kubeConfig();
     core = kc.makeApiClient(CoreV1Api);
-    for (const n of Object.values(ns)) await core.createNamespace({ body: { metadata: { name: n } } });
-    await core.createNamespacedPod({ namespace: ns.mail, body: pod('a', '1500m', '3Gi') });
-    await core.createNamespacedPod({ namespace: ns.mail, body: pod('b', '500m', '1Gi') });
-    await core.createNamespacedPod({ namespace: ns.web, body: pod('c', '1', '2Gi') });
+    for (const n of Object.values(ns))
+      await core.createNamespace({ body: { metadata: { name: n } } });
+    await core.createNamespacedPod({
+      namespace: ns.mail,
+      body: pod('a', '1500m', '3Gi'),
+    });
+    await core.createNamespacedPod({
+      namespace: ns.mail,
+      body: pod('b', '500m', '1Gi'),
+    });
+    await core.createNamespacedPod({
+      namespace: ns.web,
+      body: pod('c', '1', '2Gi'),
+    });
   }, 60_000);
 
   afterAll(async () => {
     if (!core) return;
-    for (const n of Object.values(ns)) await core.deleteNamespace({ name: n }).catch(() => undefined);
+    for (const n of Object.values(ns))
+      await core.deleteNamespace({ name: n }).catch(() => undefined);
   });
 
   it('reads the known requests per namespace, and idle cost equals capacity minus requests', async () => {
@@ -55,25 +76,50 @@ describe('allocation against the testbed cluster', () => {
     const node = usage.nodes.find(n => n.name === 'core-prod')!;
     expect(node).toEqual({ name: 'core-prod', cpu: 8, memoryGiB: 24 });
     const requests = usage.requests['core-prod'];
-    expect(requests.find(r => r.namespace === ns.mail)).toEqual({ namespace: ns.mail, cpu: 2, memoryGiB: 4 });
-    expect(requests.find(r => r.namespace === ns.web)).toEqual({ namespace: ns.web, cpu: 1, memoryGiB: 2 });
+    expect(requests.find(r => r.namespace === ns.mail)).toEqual({
+      namespace: ns.mail,
+      cpu: 2,
+      memoryGiB: 4,
+    });
+    expect(requests.find(r => r.namespace === ns.web)).toEqual({
+      namespace: ns.web,
+      cpu: 1,
+      memoryGiB: 2,
+    });
 
     const cost = 11_900_000;
-    const a = allocateNode({ node, costMicro: cost, requests, hours: hoursInPeriod('2026-11') });
+    const a = allocateNode({
+      node,
+      costMicro: cost,
+      requests,
+      hours: hoursInPeriod('2026-11'),
+    });
     const requestedCpu = requests.reduce((s, r) => s + r.cpu, 0);
     const requestedMem = requests.reduce((s, r) => s + r.memoryGiB, 0);
     expect(a.idle.cpu).toBeCloseTo(8 - requestedCpu);
     expect(a.idle.memoryGiB).toBeCloseTo(24 - requestedMem);
     // Idle cost is priced like any request: per vCPU-hour and per GiB-hour of the node.
-    const idleCost = (a.idle.cpu * a.pricePerVcpuHour + a.idle.memoryGiB * a.pricePerGiBHour) * a.hours * 1e6;
-    expect(Math.abs(a.idle.costMicro - idleCost)).toBeLessThan(requests.length + 1);
-    expect(a.namespaces.find(n => n.namespace === ns.mail)!.costMicro).toBe(Math.floor(cost * (0.5 * (2 / 8) + 0.5 * (4 / 24))));
+    const idleCost =
+      (a.idle.cpu * a.pricePerVcpuHour + a.idle.memoryGiB * a.pricePerGiBHour) *
+      a.hours *
+      1e6;
+    expect(Math.abs(a.idle.costMicro - idleCost)).toBeLessThan(
+      requests.length + 1,
+    );
+    expect(a.namespaces.find(n => n.namespace === ns.mail)!.costMicro).toBe(
+      Math.floor(cost * (0.5 * (2 / 8) + 0.5 * (4 / 24))),
+    );
   });
 
   it('stores the cluster allocation at ingestion and shows the idle row in the namespace breakdown', async () => {
     const db = sqliteKnex(':memory:');
     try {
-      const engine = new FinopsEngine({ store: await CostStore.create(db), platform: await loadPlatform(), kubeConfig: kc, now: () => new Date('2026-11-20T12:00:00Z') });
+      const engine = new FinopsEngine({
+        store: await CostStore.create(db),
+        platform: await loadPlatform(),
+        kubeConfig: kc,
+        now: () => new Date('2026-11-20T12:00:00Z'),
+      });
       const result = await engine.ingest(['2026-11']);
       expect(result.allocation).toBe('cluster-requests');
       const b = await engine.breakdown('2026-11', 'namespace');

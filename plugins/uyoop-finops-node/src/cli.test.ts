@@ -17,19 +17,34 @@ function harness() {
     now: () => new Date('2026-11-20T12:00:00Z'),
     openEngine: async (o: { db?: string }) => {
       const knex = sqliteKnex(o.db ?? db);
-      const engine = new FinopsEngine({ store: await CostStore.create(knex), platform: await loadPlatform(), now: () => new Date('2026-11-20T12:00:00Z') });
+      const engine = new FinopsEngine({
+        store: await CostStore.create(knex),
+        platform: await loadPlatform(),
+        now: () => new Date('2026-11-20T12:00:00Z'),
+      });
       return { engine, close: () => knex.destroy() };
     },
   };
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), writeFile: async (p: string, c: string) => void (files[p] = c) };
-  return { run: (...argv: string[]) => finopsCli(argv, io, deps), out, err, files };
+  const io = {
+    out: (l: string) => out.push(l),
+    err: (l: string) => err.push(l),
+    writeFile: async (p: string, c: string) => void (files[p] = c),
+  };
+  return {
+    run: (...argv: string[]) => finopsCli(argv, io, deps),
+    out,
+    err,
+    files,
+  };
 }
 
 describe('scripts/finops.ts', () => {
   it('exits 2 with the usage on a bad command or option', async () => {
     const h = harness();
     expect(await h.run('explode')).toBe(2);
-    expect(h.err.join('\n')).toMatch(/unknown command "explode"[\s\S]*exit codes: 0 done, 1 failed, 2 bad usage/);
+    expect(h.err.join('\n')).toMatch(
+      /unknown command "explode"[\s\S]*exit codes: 0 done, 1 failed, 2 bad usage/,
+    );
     expect(await h.run('report', '--from', '2026-13')).toBe(2);
     expect(h.err.join('\n')).toMatch(/--from must be YYYY-MM, got "2026-13"/);
   });
@@ -37,30 +52,58 @@ describe('scripts/finops.ts', () => {
   it('ingests the estimates, then reports legacy against sovereign as text, JSON and CSV', async () => {
     const h = harness();
     expect(await h.run('ingest')).toBe(0);
-    expect(h.out.pop()).toMatch(/ingested \d+ cost lines .*from estimate \(estimate\)/);
+    expect(h.out.pop()).toMatch(
+      /ingested \d+ cost lines .*from estimate \(estimate\)/,
+    );
     expect(await h.run('report', 'legacy')).toBe(0);
     const text = h.out.join('\n');
-    expect(text).toMatch(/Proton 119.88 \+ Microsoft 66.24 \+ O2Switch 84.00 \+ Registrars 125.00 = 395.12 EUR HT a year/);
-    expect(text).toMatch(/fixed 24.28 EUR TTC, optimised 27.28 EUR TTC \(~28\), with the AI node 34.48 EUR TTC \(~35\)/);
+    expect(text).toMatch(
+      /Proton 119.88 \+ Microsoft 66.24 \+ O2Switch 84.00 \+ Registrars 125.00 = 395.12 EUR HT a year/,
+    );
+    expect(text).toMatch(
+      /fixed 24.28 EUR TTC, optimised 27.28 EUR TTC \(~28\), with the AI node 34.48 EUR TTC \(~35\)/,
+    );
     h.out.length = 0;
-    expect(await h.run('report', 'monthly', '--json', '--csv', 'out.csv', '--from', '2026-11')).toBe(0);
-    expect(JSON.parse(h.out.join('\n')).months[0].total).toEqual({ ht: 28.73, vat: 5.75, ttc: 34.48 });
-    expect(h.files['out.csv'].split('\n')[0]).toBe('period,service,ht,vat,ttc,currency,estimate');
+    expect(
+      await h.run(
+        'report',
+        'monthly',
+        '--json',
+        '--csv',
+        'out.csv',
+        '--from',
+        '2026-11',
+      ),
+    ).toBe(0);
+    expect(JSON.parse(h.out.join('\n')).months[0].total).toEqual({
+      ht: 28.73,
+      vat: 5.75,
+      ttc: 34.48,
+    });
+    expect(h.files['out.csv'].split('\n')[0]).toBe(
+      'period,service,ht,vat,ttc,currency,estimate',
+    );
   });
 
   it('budget --check exits 1 only when a budget is exceeded', async () => {
     const h = harness();
     await h.run('ingest', '--period', '2026-11');
     expect(await h.run('budget', '--check', '--period', '2026-11')).toBe(0);
-    expect(h.out.join('\n')).toMatch(/WARNING\s+sovereign platform \(full package\)\s+34.48 EUR TTC of 35.00 EUR TTC/);
+    expect(h.out.join('\n')).toMatch(
+      /WARNING\s+sovereign platform \(full package\)\s+34.48 EUR TTC of 35.00 EUR TTC/,
+    );
   });
 
   it('credentials prints the GET-only rules and never a secret', async () => {
     const h = harness();
     expect(await h.run('credentials', '--json')).toBe(0);
     const r = JSON.parse(h.out.join('\n'));
-    expect(r.accessRules.every((x: { method: string }) => x.method === 'GET')).toBe(true);
-    expect(r.accessRules.map((x: { path: string }) => x.path)).toContain('/me/bill/*');
+    expect(
+      r.accessRules.every((x: { method: string }) => x.method === 'GET'),
+    ).toBe(true);
+    expect(r.accessRules.map((x: { path: string }) => x.path)).toContain(
+      '/me/bill/*',
+    );
     expect(r.state).toMatch(/no OVH credentials/);
   });
 });

@@ -1,6 +1,16 @@
 import type { Knex } from 'knex';
-import { BreakdownReport, formatAmount, eur } from '@internal/plugin-uyoop-finops-common';
-import { accessRules, credentialSteps, credentialsFromEnv, describeCredentials, OVH_ENV } from './credentials';
+import {
+  BreakdownReport,
+  formatAmount,
+  eur,
+} from '@internal/plugin-uyoop-finops-common';
+import {
+  accessRules,
+  credentialSteps,
+  credentialsFromEnv,
+  describeCredentials,
+  OVH_ENV,
+} from './credentials';
 import type { FinopsEngine } from './engine';
 import { currentPeriod, isPeriod } from './lines';
 import { nextPeriod } from '@internal/plugin-uyoop-finops-common';
@@ -17,7 +27,9 @@ export interface OpenEngineOptions {
 }
 
 export interface FinopsCliDeps {
-  openEngine(options: OpenEngineOptions): Promise<{ engine: FinopsEngine; close(): Promise<void> }>;
+  openEngine(
+    options: OpenEngineOptions,
+  ): Promise<{ engine: FinopsEngine; close(): Promise<void> }>;
   env: NodeJS.ProcessEnv;
   now?: () => Date;
 }
@@ -56,19 +68,25 @@ export function parseArgs(argv: string[]): Args {
       if (BOOLS.has(name)) a.bools.add(name);
       else if (VALUED.has(name)) {
         const v = inline ?? argv[++i];
-        if (v === undefined || v.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+        if (v === undefined || v.startsWith('--'))
+          throw new UsageError(`--${name} needs a value`);
         (a.flags[name] ??= []).push(v);
       } else throw new UsageError(`unknown option --${name}`);
     } else if (!a.command) a.command = t;
     else a.positional.push(t);
   }
   for (const k of ['period', 'from', 'to'])
-    for (const v of a.flags[k] ?? []) if (!isPeriod(v)) throw new UsageError(`--${k} must be YYYY-MM, got "${v}"`);
+    for (const v of a.flags[k] ?? [])
+      if (!isPeriod(v))
+        throw new UsageError(`--${k} must be YYYY-MM, got "${v}"`);
   return a;
 }
 
 /** CSV with a header; fields quoted when they need it. */
-export function toCsv(header: string[], rows: (string | number | boolean | null)[][]): string {
+export function toCsv(
+  header: string[],
+  rows: (string | number | boolean | null)[][],
+): string {
   const q = (v: string | number | boolean | null) => {
     const s = v === null ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -80,7 +98,11 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const num = (v: number) => v.toFixed(2).padStart(9);
 
 /** `scripts/finops.ts`: parse, call the engine, print. Returns the exit code. */
-export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCliDeps): Promise<number> {
+export async function finopsCli(
+  argv: string[],
+  io: FinopsCliIO,
+  deps: FinopsCliDeps,
+): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
@@ -88,8 +110,16 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
       io.out(finopsUsage);
       return 0;
     }
-    if (!['ingest', 'report', 'budget', 'credentials'].includes(args.command ?? ''))
-      throw new UsageError(args.command ? `unknown command "${args.command}"` : 'a command is needed');
+    if (
+      !['ingest', 'report', 'budget', 'credentials'].includes(
+        args.command ?? '',
+      )
+    )
+      throw new UsageError(
+        args.command
+          ? `unknown command "${args.command}"`
+          : 'a command is needed',
+      );
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`finops: ${e.message}\n\n${finopsUsage}`);
@@ -98,7 +128,10 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
     throw e;
   }
   const json = args.bools.has('json');
-  const emit = (value: unknown, text: () => string[]) => (json ? io.out(JSON.stringify(value, null, 2)) : text().forEach(l => io.out(l)));
+  const emit = (value: unknown, text: () => string[]) =>
+    json
+      ? io.out(JSON.stringify(value, null, 2))
+      : text().forEach(l => io.out(l));
 
   if (args.command === 'credentials') {
     let state: string;
@@ -108,20 +141,30 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
       state = (e as Error).message;
     }
     const project = deps.env[OVH_ENV.cloudProjectId];
-    emit({ state, accessRules: accessRules(project), steps: credentialSteps(project) }, () => [
-      state,
-      '',
-      'Access rules (GET only):',
-      ...accessRules(project).map(r => `  ${r.method} ${r.path}`),
-      '',
-      ...credentialSteps(project),
-    ]);
+    emit(
+      {
+        state,
+        accessRules: accessRules(project),
+        steps: credentialSteps(project),
+      },
+      () => [
+        state,
+        '',
+        'Access rules (GET only):',
+        ...accessRules(project).map(r => `  ${r.method} ${r.path}`),
+        '',
+        ...credentialSteps(project),
+      ],
+    );
     return 0;
   }
 
   let opened: Awaited<ReturnType<FinopsCliDeps['openEngine']>>;
   try {
-    opened = await deps.openEngine({ db: args.flags.db?.[0], manualFiles: args.flags.manual ?? [] });
+    opened = await deps.openEngine({
+      db: args.flags.db?.[0],
+      manualFiles: args.flags.manual ?? [],
+    });
   } catch (e) {
     io.err(`finops: ${(e as Error).message}`);
     return 1;
@@ -132,16 +175,35 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
     if (args.command === 'ingest') {
       const periods = args.flags.period ?? engine.defaultPeriods();
       if (args.bools.has('dry-run')) {
-        emit({ plan: { periods, source: engine.usesEstimates ? 'estimate' : 'ovh', manual: args.flags.manual ?? [] } }, () => [
-          `would ingest ${periods.join(', ')} from ${engine.usesEstimates ? "the dossier's target prices (estimate: no OVH credentials)" : 'the OVH API'}${
-            args.flags.manual?.length ? ` and ${args.flags.manual.join(', ')}` : ''
-          }`,
-        ]);
+        emit(
+          {
+            plan: {
+              periods,
+              source: engine.usesEstimates ? 'estimate' : 'ovh',
+              manual: args.flags.manual ?? [],
+            },
+          },
+          () => [
+            `would ingest ${periods.join(', ')} from ${
+              engine.usesEstimates
+                ? "the dossier's target prices (estimate: no OVH credentials)"
+                : 'the OVH API'
+            }${
+              args.flags.manual?.length
+                ? ` and ${args.flags.manual.join(', ')}`
+                : ''
+            }`,
+          ],
+        );
         return 0;
       }
       const result = await engine.ingest(periods);
       emit(result, () => [
-        `ingested ${result.lines} cost lines for ${result.periods.join(', ')} from ${result.sources.join(', ')}${result.estimate ? ' (estimate)' : ''}; allocation: ${result.allocation}`,
+        `ingested ${result.lines} cost lines for ${result.periods.join(
+          ', ',
+        )} from ${result.sources.join(', ')}${
+          result.estimate ? ' (estimate)' : ''
+        }; allocation: ${result.allocation}`,
       ]);
       return 0;
     }
@@ -152,17 +214,46 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
         await io.writeFile(
           args.flags.csv[0],
           toCsv(
-            ['period', 'budget', 'basis', 'limit', 'spent', 'projected', 'ratio', 'status'],
-            report.budgets.map(b => [b.period, b.budget.name, b.basis, b.budget.monthly, b.spent, b.projected, b.ratio, b.status]),
+            [
+              'period',
+              'budget',
+              'basis',
+              'limit',
+              'spent',
+              'projected',
+              'ratio',
+              'status',
+            ],
+            report.budgets.map(b => [
+              b.period,
+              b.budget.name,
+              b.basis,
+              b.budget.monthly,
+              b.spent,
+              b.projected,
+              b.ratio,
+              b.status,
+            ]),
           ),
         );
       emit(report, () => [
         `budgets for ${report.period}:`,
         ...report.budgets.map(
-          b => `  ${pad(b.status.toUpperCase(), 9)} ${pad(b.budget.name, 36)} ${formatAmount(eur(b.spent, b.basis))} of ${formatAmount(eur(b.budget.monthly, b.basis))} (${Math.round(b.ratio * 100)}%, month-end ${formatAmount(eur(b.projected, b.basis))})`,
+          b =>
+            `  ${pad(b.status.toUpperCase(), 9)} ${pad(
+              b.budget.name,
+              36,
+            )} ${formatAmount(eur(b.spent, b.basis))} of ${formatAmount(
+              eur(b.budget.monthly, b.basis),
+            )} (${Math.round(b.ratio * 100)}%, month-end ${formatAmount(
+              eur(b.projected, b.basis),
+            )})`,
         ),
       ]);
-      return args.bools.has('check') && report.budgets.some(b => b.status === 'exceeded') ? 1 : 0;
+      return args.bools.has('check') &&
+        report.budgets.some(b => b.status === 'exceeded')
+        ? 1
+        : 0;
     }
 
     // report
@@ -177,12 +268,29 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
           csv,
           toCsv(
             ['period', 'service', 'ht', 'vat', 'ttc', 'currency', 'estimate'],
-            r.months.flatMap(m => Object.entries(m.byService).map(([s, t]) => [m.period, s, t.ht, t.vat, t.ttc, 'EUR', m.estimate])),
+            r.months.flatMap(m =>
+              Object.entries(m.byService).map(([s, t]) => [
+                m.period,
+                s,
+                t.ht,
+                t.vat,
+                t.ttc,
+                'EUR',
+                m.estimate,
+              ]),
+            ),
           ),
         );
       emit(r, () => [
-        `${pad('month', 8)} ${'HT'.padStart(9)} ${'VAT'.padStart(9)} ${'TTC'.padStart(9)}  (EUR)`,
-        ...r.months.map(m => `${pad(m.period, 8)} ${num(m.total.ht)} ${num(m.total.vat)} ${num(m.total.ttc)}${m.estimate ? '  estimate' : ''}`),
+        `${pad('month', 8)} ${'HT'.padStart(9)} ${'VAT'.padStart(
+          9,
+        )} ${'TTC'.padStart(9)}  (EUR)`,
+        ...r.months.map(
+          m =>
+            `${pad(m.period, 8)} ${num(m.total.ht)} ${num(m.total.vat)} ${num(
+              m.total.ttc,
+            )}${m.estimate ? '  estimate' : ''}`,
+        ),
       ]);
       return 0;
     }
@@ -191,20 +299,67 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
       if (csv)
         await io.writeFile(
           csv,
-          toCsv(['side', 'item', 'amount', 'basis', 'per'], [
-            ...r.legacy.lines.map(l => ['legacy', l.provider, l.annualHT, 'HT', 'year']),
-            ['legacy', 'total', r.legacy.annualHT, 'HT', 'year'],
-            ['legacy', 'total', r.legacy.monthlyTTC, 'TTC', 'month'],
-            ...r.sovereign.lines.map(l => ['sovereign', l.label, l.monthly, 'TTC', 'month']),
-            ['sovereign', 'fixed', r.sovereign.fixedTTC, 'TTC', 'month'],
-            ['sovereign', 'optimised', r.sovereign.optimisedTTC, 'TTC', 'month'],
-            ['sovereign', 'full package', r.sovereign.fullPackageTTC, 'TTC', 'month'],
-          ]),
+          toCsv(
+            ['side', 'item', 'amount', 'basis', 'per'],
+            [
+              ...r.legacy.lines.map(l => [
+                'legacy',
+                l.provider,
+                l.annualHT,
+                'HT',
+                'year',
+              ]),
+              ['legacy', 'total', r.legacy.annualHT, 'HT', 'year'],
+              ['legacy', 'total', r.legacy.monthlyTTC, 'TTC', 'month'],
+              ...r.sovereign.lines.map(l => [
+                'sovereign',
+                l.label,
+                l.monthly,
+                'TTC',
+                'month',
+              ]),
+              ['sovereign', 'fixed', r.sovereign.fixedTTC, 'TTC', 'month'],
+              [
+                'sovereign',
+                'optimised',
+                r.sovereign.optimisedTTC,
+                'TTC',
+                'month',
+              ],
+              [
+                'sovereign',
+                'full package',
+                r.sovereign.fullPackageTTC,
+                'TTC',
+                'month',
+              ],
+            ],
+          ),
         );
       emit(r, () => [
-        `legacy SaaS (2025): ${r.legacy.lines.map(l => `${l.provider} ${l.annualHT.toFixed(2)}`).join(' + ')} = ${formatAmount(eur(r.legacy.annualHT, 'HT'))} a year (${formatAmount(eur(r.legacy.monthlyTTC, 'TTC'))} a month)`,
-        `sovereign (${r.estimate ? 'estimate: dossier target prices' : `invoices of ${r.measured!.period}`}): fixed ${formatAmount(eur(r.sovereign.fixedTTC, 'TTC'))}, optimised ${formatAmount(eur(r.sovereign.optimisedTTC, 'TTC'))} (~${r.sovereign.optimisedApproxTTC}), with the AI node ${formatAmount(eur(r.sovereign.fullPackageTTC, 'TTC'))} (~${r.sovereign.fullPackageApproxTTC}) a month`,
-        `saving: ${formatAmount(eur(r.optimised.savingMonthlyTTC, 'TTC'))} a month (${r.optimised.savingPercent}%) optimised, ${formatAmount(eur(r.fullPackage.savingMonthlyTTC, 'TTC'))} (${r.fullPackage.savingPercent}%) with the AI node; payback ${r.optimised.paybackMonths ?? 'never'} months`,
+        `legacy SaaS (2025): ${r.legacy.lines
+          .map(l => `${l.provider} ${l.annualHT.toFixed(2)}`)
+          .join(' + ')} = ${formatAmount(
+          eur(r.legacy.annualHT, 'HT'),
+        )} a year (${formatAmount(eur(r.legacy.monthlyTTC, 'TTC'))} a month)`,
+        `sovereign (${
+          r.estimate
+            ? 'estimate: dossier target prices'
+            : `invoices of ${r.measured!.period}`
+        }): fixed ${formatAmount(
+          eur(r.sovereign.fixedTTC, 'TTC'),
+        )}, optimised ${formatAmount(eur(r.sovereign.optimisedTTC, 'TTC'))} (~${
+          r.sovereign.optimisedApproxTTC
+        }), with the AI node ${formatAmount(
+          eur(r.sovereign.fullPackageTTC, 'TTC'),
+        )} (~${r.sovereign.fullPackageApproxTTC}) a month`,
+        `saving: ${formatAmount(
+          eur(r.optimised.savingMonthlyTTC, 'TTC'),
+        )} a month (${r.optimised.savingPercent}%) optimised, ${formatAmount(
+          eur(r.fullPackage.savingMonthlyTTC, 'TTC'),
+        )} (${r.fullPackage.savingPercent}%) with the AI node; payback ${
+          r.optimised.paybackMonths ?? 'never'
+        } months`,
         ...r.optimised.notes.map(n => `  note: ${n}`),
       ]);
       return 0;
@@ -212,21 +367,50 @@ export async function finopsCli(argv: string[], io: FinopsCliIO, deps: FinopsCli
     if (kind === 'services' || kind === 'systems' || kind === 'namespaces') {
       const by = kind.slice(0, -1) as BreakdownReport['by'];
       const r = await engine.breakdown(args.flags.period?.[0] ?? now, by);
-      if (csv) await io.writeFile(csv, toCsv([by, 'ht', 'ttc', 'share', 'currency'], [...r.rows.map(x => [x.key, x.ht, x.ttc, x.share, 'EUR']), ['(idle)', r.idle.ht, r.idle.ttc, null, 'EUR']]));
+      if (csv)
+        await io.writeFile(
+          csv,
+          toCsv(
+            [by, 'ht', 'ttc', 'share', 'currency'],
+            [
+              ...r.rows.map(x => [x.key, x.ht, x.ttc, x.share, 'EUR']),
+              ['(idle)', r.idle.ht, r.idle.ttc, null, 'EUR'],
+            ],
+          ),
+        );
       emit(r, () => [
-        `${r.period} by ${by} (allocation: ${r.method})  ${'HT'.padStart(9)} ${'TTC'.padStart(9)}`,
+        `${r.period} by ${by} (allocation: ${r.method})  ${'HT'.padStart(
+          9,
+        )} ${'TTC'.padStart(9)}`,
         ...r.rows.map(x => `  ${pad(x.key, 40)} ${num(x.ht)} ${num(x.ttc)}`),
-        `  ${pad('(idle: capacity minus requests)', 40)} ${num(r.idle.ht)} ${num(r.idle.ttc)}`,
+        `  ${pad('(idle: capacity minus requests)', 40)} ${num(
+          r.idle.ht,
+        )} ${num(r.idle.ttc)}`,
       ]);
       return 0;
     }
     if (kind === 'forecast') {
       const r = await engine.forecast();
-      if (csv) await io.writeFile(csv, toCsv(['period', 'kind', 'ttc'], [...r.history.map(h => [h.period, 'actual', h.value]), ...r.linear.map(h => [h.period, 'linear', h.value]), ...(r.ovh ? [[r.ovh.period, 'ovh', r.ovh.value]] : [])]));
+      if (csv)
+        await io.writeFile(
+          csv,
+          toCsv(
+            ['period', 'kind', 'ttc'],
+            [
+              ...r.history.map(h => [h.period, 'actual', h.value]),
+              ...r.linear.map(h => [h.period, 'linear', h.value]),
+              ...(r.ovh ? [[r.ovh.period, 'ovh', r.ovh.value]] : []),
+            ],
+          ),
+        );
       emit(r, () => [
         ...r.history.map(h => `${h.period}  ${num(h.value)} TTC`),
-        ...r.linear.map(h => `${h.period}  ${num(h.value)} TTC  (linear projection)`),
-        ...(r.ovh ? [`${r.ovh.period}  ${num(r.ovh.value)} TTC  (OVH forecast)`] : []),
+        ...r.linear.map(
+          h => `${h.period}  ${num(h.value)} TTC  (linear projection)`,
+        ),
+        ...(r.ovh
+          ? [`${r.ovh.period}  ${num(r.ovh.value)} TTC  (OVH forecast)`]
+          : []),
       ]);
       return 0;
     }

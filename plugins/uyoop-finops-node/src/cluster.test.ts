@@ -14,8 +14,16 @@ describe('Kubernetes quantities', () => {
   it('counts a pod as the scheduler does: containers summed, init containers at their max, plus overhead', () => {
     const r = podRequests({
       spec: {
-        containers: [{ name: 'a', resources: { requests: { cpu: '250m', memory: '256Mi' } } }, { name: 'b', resources: { requests: { cpu: '250m' } } }],
-        initContainers: [{ name: 'i', resources: { requests: { cpu: '1', memory: '128Mi' } } }],
+        containers: [
+          {
+            name: 'a',
+            resources: { requests: { cpu: '250m', memory: '256Mi' } },
+          },
+          { name: 'b', resources: { requests: { cpu: '250m' } } },
+        ],
+        initContainers: [
+          { name: 'i', resources: { requests: { cpu: '1', memory: '128Mi' } } },
+        ],
         overhead: { cpu: '100m' },
       },
     } as any);
@@ -27,10 +35,17 @@ describe('Kubernetes quantities', () => {
 describe('OVH credentials', () => {
   it('are optional, complete or refused with the missing variable names, and never described by value', () => {
     expect(credentialsFromEnv({})).toBeUndefined();
-    expect(() => credentialsFromEnv({ OVH_APPLICATION_KEY: 'k' })).toThrow(/set OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY/);
-    const c = credentialsFromEnv({ OVH_APPLICATION_KEY: 'ak-1', OVH_APPLICATION_SECRET: 'as-2', OVH_CONSUMER_KEY: 'ck-3' });
+    expect(() => credentialsFromEnv({ OVH_APPLICATION_KEY: 'k' })).toThrow(
+      /set OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY/,
+    );
+    const c = credentialsFromEnv({
+      OVH_APPLICATION_KEY: 'ak-1',
+      OVH_APPLICATION_SECRET: 'as-2',
+      OVH_CONSUMER_KEY: 'ck-3',
+    });
     const text = describeCredentials(c);
-    for (const secret of ['ak-1', 'as-2', 'ck-3']) expect(text).not.toContain(secret);
+    for (const secret of ['ak-1', 'as-2', 'ck-3'])
+      expect(text).not.toContain(secret);
     expect(describeCredentials(undefined)).toMatch(/estimate/);
   });
 });

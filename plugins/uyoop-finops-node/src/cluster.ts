@@ -1,16 +1,35 @@
 import { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { NamespaceRequests, NodeCapacity } from '@internal/plugin-uyoop-finops-common';
+import type {
+  NamespaceRequests,
+  NodeCapacity,
+} from '@internal/plugin-uyoop-finops-common';
 
 /** Kubernetes quantity to a number: CPU in cores, memory in bytes. */
 export function parseQuantity(q: string | number | undefined): number {
   if (q === undefined || q === null || q === '') return 0;
   if (typeof q === 'number') return q;
-  const m = String(q).trim().match(/^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/);
+  const m = String(q)
+    .trim()
+    .match(/^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/);
   if (!m) throw new Error(`not a Kubernetes quantity: "${q}"`);
   const value = Number(m[1]);
   const suffix: Record<string, number> = {
-    '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    '': 1,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
   };
   if (!(m[2] in suffix)) throw new Error(`unknown quantity suffix in "${q}"`);
   return value * suffix[m[2]];
@@ -23,13 +42,29 @@ const GIB = 2 ** 30;
  * containers' sum and the largest init container, plus the pod overhead.
  */
 export function podRequests(pod: V1Pod): { cpu: number; memoryGiB: number } {
-  const sum = (cs: { resources?: { requests?: Record<string, string> } }[] = [], key: string) =>
-    cs.reduce((s, c) => s + parseQuantity(c.resources?.requests?.[key]), 0);
-  const maxOf = (cs: { resources?: { requests?: Record<string, string> } }[] = [], key: string) =>
-    cs.reduce((s, c) => Math.max(s, parseQuantity(c.resources?.requests?.[key])), 0);
+  const sum = (
+    cs: { resources?: { requests?: Record<string, string> } }[] = [],
+    key: string,
+  ) => cs.reduce((s, c) => s + parseQuantity(c.resources?.requests?.[key]), 0);
+  const maxOf = (
+    cs: { resources?: { requests?: Record<string, string> } }[] = [],
+    key: string,
+  ) =>
+    cs.reduce(
+      (s, c) => Math.max(s, parseQuantity(c.resources?.requests?.[key])),
+      0,
+    );
   const spec = pod.spec!;
-  const cpu = Math.max(sum(spec.containers as any, 'cpu'), maxOf(spec.initContainers as any, 'cpu')) + parseQuantity((spec.overhead as any)?.cpu);
-  const mem = Math.max(sum(spec.containers as any, 'memory'), maxOf(spec.initContainers as any, 'memory')) + parseQuantity((spec.overhead as any)?.memory);
+  const cpu =
+    Math.max(
+      sum(spec.containers as any, 'cpu'),
+      maxOf(spec.initContainers as any, 'cpu'),
+    ) + parseQuantity((spec.overhead as any)?.cpu);
+  const mem =
+    Math.max(
+      sum(spec.containers as any, 'memory'),
+      maxOf(spec.initContainers as any, 'memory'),
+    ) + parseQuantity((spec.overhead as any)?.memory);
   return { cpu, memoryGiB: mem / GIB };
 }
 
@@ -40,16 +75,23 @@ export interface ClusterUsage {
 }
 
 /** Reads node allocatable capacity and pod requests from the cluster. */
-export async function readClusterUsage(kubeConfig: KubeConfig): Promise<ClusterUsage> {
+export async function readClusterUsage(
+  kubeConfig: KubeConfig,
+): Promise<ClusterUsage> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const [nodeList, podList] = await Promise.all([
     core.listNode(),
-    core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }),
+    core.listPodForAllNamespaces({
+      fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+    }),
   ]);
   const nodes = nodeList.items.map(n => ({
     name: n.metadata!.name!,
     cpu: parseQuantity(n.status?.allocatable?.cpu ?? n.status?.capacity?.cpu),
-    memoryGiB: parseQuantity(n.status?.allocatable?.memory ?? n.status?.capacity?.memory) / GIB,
+    memoryGiB:
+      parseQuantity(
+        n.status?.allocatable?.memory ?? n.status?.capacity?.memory,
+      ) / GIB,
   }));
   const acc: Record<string, Map<string, NamespaceRequests>> = {};
   for (const pod of podList.items) {
@@ -65,6 +107,8 @@ export async function readClusterUsage(kubeConfig: KubeConfig): Promise<ClusterU
   }
   return {
     nodes,
-    requests: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, [...v.values()]])),
+    requests: Object.fromEntries(
+      Object.entries(acc).map(([k, v]) => [k, [...v.values()]]),
+    ),
   };
 }

@@ -43,7 +43,9 @@ export function credentialsFromEnv(
     throw new CredentialsError(
       `OVH credentials are incomplete: set ${keys
         .filter(k => !env[k])
-        .join(', ')} as well (or unset ${set.join(', ')} to use the dossier's estimates)`,
+        .join(', ')} as well (or unset ${set.join(
+        ', ',
+      )} to use the dossier's estimates)`,
     );
   }
   return {
@@ -57,10 +59,11 @@ export function credentialsFromEnv(
 
 /** What may be logged about the credentials: which are set, never a value. */
 export function describeCredentials(c: OvhCredentials | undefined): string {
-  if (!c) return 'no OVH credentials: using the dossier target prices (estimate)';
-  return `OVH credentials from ${OVH_ENV.appKey}, ${OVH_ENV.appSecret}, ${OVH_ENV.consumerKey} (endpoint ${c.endpoint}${
-    c.cloudProjectId ? `, cloud project set` : ''
-  })`;
+  if (!c)
+    return 'no OVH credentials: using the dossier target prices (estimate)';
+  return `OVH credentials from ${OVH_ENV.appKey}, ${OVH_ENV.appSecret}, ${
+    OVH_ENV.consumerKey
+  } (endpoint ${c.endpoint}${c.cloudProjectId ? `, cloud project set` : ''})`;
 }
 
 /**
@@ -78,7 +81,10 @@ export function accessRules(cloudProjectId?: string) {
     { method: 'GET', path: '/vps/*' },
   ];
   if (cloudProjectId) {
-    rules.push({ method: 'GET', path: `/cloud/project/${cloudProjectId}/usage/*` });
+    rules.push({
+      method: 'GET',
+      path: `/cloud/project/${cloudProjectId}/usage/*`,
+    });
   } else {
     rules.push({ method: 'GET', path: '/cloud/project/*/usage/*' });
   }

@@ -1,4 +1,8 @@
-import { CostLine, targetCatalog, TargetCost } from '@internal/plugin-uyoop-finops-common';
+import {
+  CostLine,
+  targetCatalog,
+  TargetCost,
+} from '@internal/plugin-uyoop-finops-common';
 import type { PlatformNode } from '@internal/platform';
 import { makeLine } from './lines';
 
@@ -19,13 +23,19 @@ export const ESTIMATE_SINCE: Record<string, string> = {
  * for a period, every line labelled estimate. A node's price comes from the
  * catalog (uyoop.io/monthly-price-eur and its basis) when the node exists.
  */
-export function estimateLines(period: string, nodes: PlatformNode[], catalog: TargetCost[] = targetCatalog): CostLine[] {
+export function estimateLines(
+  period: string,
+  nodes: PlatformNode[],
+  catalog: TargetCost[] = targetCatalog,
+): CostLine[] {
   return catalog
     .filter(t => t.kind !== 'option')
     .filter(t => (ESTIMATE_SINCE[t.id] ?? '0000-00') <= period)
     .map(t => {
       const node = t.node ? nodes.find(n => n.name === t.node) : undefined;
-      const price = node ? node.monthlyPrice : { amount: t.monthly, basis: t.basis };
+      const price = node
+        ? node.monthlyPrice
+        : { amount: t.monthly, basis: t.basis };
       return makeLine({
         period,
         source: 'estimate',

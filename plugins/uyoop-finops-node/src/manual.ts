@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CostCategory, CostLine } from '@internal/plugin-uyoop-finops-common';
+import type {
+  CostCategory,
+  CostLine,
+} from '@internal/plugin-uyoop-finops-common';
 import { isPeriod, makeLine } from './lines';
 
 /**
@@ -26,11 +29,22 @@ export interface ManualEntry {
   service?: string;
 }
 
-const CATEGORIES: CostCategory[] = ['compute', 'domain', 'storage', 'saas', 'one-off', 'other'];
+const CATEGORIES: CostCategory[] = [
+  'compute',
+  'domain',
+  'storage',
+  'saas',
+  'one-off',
+  'other',
+];
 
 export class ManualEntryError extends Error {
   constructor(readonly problems: string[]) {
-    super(`manual cost entries are invalid, nothing was imported:\n${problems.map(p => `  - ${p}`).join('\n')}`);
+    super(
+      `manual cost entries are invalid, nothing was imported:\n${problems
+        .map(p => `  - ${p}`)
+        .join('\n')}`,
+    );
     this.name = 'ManualEntryError';
   }
 }
@@ -58,33 +72,58 @@ function csvFields(line: string): string[] {
   return out.map(f => f.trim());
 }
 
-function parseCsv(text: string, where: string): { raw: Record<string, unknown>; at: string }[] {
+function parseCsv(
+  text: string,
+  where: string,
+): { raw: Record<string, unknown>; at: string }[] {
   const lines = text.split(/\r?\n/);
   const header = csvFields(lines[0] ?? '').map(h => h.toLowerCase());
   const out: { raw: Record<string, unknown>; at: string }[] = [];
   lines.slice(1).forEach((line, i) => {
     if (!line.trim() || line.trim().startsWith('#')) return;
     const fields = csvFields(line);
-    out.push({ raw: Object.fromEntries(header.map((h, j) => [h, fields[j]])), at: `${where}:${i + 2}` });
+    out.push({
+      raw: Object.fromEntries(header.map((h, j) => [h, fields[j]])),
+      at: `${where}:${i + 2}`,
+    });
   });
   return out;
 }
 
-function validate(raw: Record<string, unknown>, at: string, problems: string[]): ManualEntry | undefined {
+function validate(
+  raw: Record<string, unknown>,
+  at: string,
+  problems: string[],
+): ManualEntry | undefined {
   const before = problems.length;
   const period = String(raw.period ?? '');
-  if (!isPeriod(period)) problems.push(`${at}: period must be YYYY-MM, got "${period}"`);
+  if (!isPeriod(period))
+    problems.push(`${at}: period must be YYYY-MM, got "${period}"`);
   const category = String(raw.category ?? '') as CostCategory;
-  if (!CATEGORIES.includes(category)) problems.push(`${at}: category must be one of ${CATEGORIES.join(', ')}, got "${category}"`);
+  if (!CATEGORIES.includes(category))
+    problems.push(
+      `${at}: category must be one of ${CATEGORIES.join(
+        ', ',
+      )}, got "${category}"`,
+    );
   const description = String(raw.description ?? '').trim();
   if (!description) problems.push(`${at}: description is missing`);
   const amount = Number(String(raw.amount ?? '').replace(',', '.'));
-  if (raw.amount === undefined || raw.amount === '' || !Number.isFinite(amount)) problems.push(`${at}: amount must be a number, got "${raw.amount ?? ''}"`);
+  if (raw.amount === undefined || raw.amount === '' || !Number.isFinite(amount))
+    problems.push(`${at}: amount must be a number, got "${raw.amount ?? ''}"`);
   const basis = String(raw.basis ?? '').toUpperCase();
-  if (basis !== 'HT' && basis !== 'TTC') problems.push(`${at}: basis must be HT or TTC, got "${raw.basis ?? ''}" (every figure says which it is)`);
+  if (basis !== 'HT' && basis !== 'TTC')
+    problems.push(
+      `${at}: basis must be HT or TTC, got "${
+        raw.basis ?? ''
+      }" (every figure says which it is)`,
+    );
   const vat = raw.vat_rate ?? raw.vatRate;
   const vatRate = vat === undefined || vat === '' ? undefined : Number(vat);
-  if (vatRate !== undefined && !(vatRate >= 0 && vatRate < 1)) problems.push(`${at}: vat_rate must be a fraction such as 0.2, got "${vat}"`);
+  if (vatRate !== undefined && !(vatRate >= 0 && vatRate < 1))
+    problems.push(
+      `${at}: vat_rate must be a fraction such as 0.2, got "${vat}"`,
+    );
   if (problems.length > before) return undefined;
   return {
     period,
@@ -99,7 +138,11 @@ function validate(raw: Record<string, unknown>, at: string, problems: string[]):
 }
 
 /** Parses CSV or YAML text; throws ManualEntryError listing every bad line, and imports nothing then. */
-export function parseManualEntries(text: string, format: 'csv' | 'yaml', where = 'entries'): ManualEntry[] {
+export function parseManualEntries(
+  text: string,
+  format: 'csv' | 'yaml',
+  where = 'entries',
+): ManualEntry[] {
   const problems: string[] = [];
   let rows: { raw: Record<string, unknown>; at: string }[];
   if (format === 'csv') rows = parseCsv(text, where);
@@ -108,11 +151,17 @@ export function parseManualEntries(text: string, format: 'csv' | 'yaml', where =
     try {
       doc = parseYaml(text);
     } catch (e) {
-      throw new ManualEntryError([`${where}: not valid YAML (${(e as Error).message.split('\n')[0]})`]);
+      throw new ManualEntryError([
+        `${where}: not valid YAML (${(e as Error).message.split('\n')[0]})`,
+      ]);
     }
     const list = Array.isArray(doc) ? doc : doc?.entries;
-    if (!Array.isArray(list)) throw new ManualEntryError([`${where}: expected a list under "entries"`]);
-    rows = list.map((raw: Record<string, unknown>, i: number) => ({ raw: raw ?? {}, at: `${where}: entries[${i}]` }));
+    if (!Array.isArray(list))
+      throw new ManualEntryError([`${where}: expected a list under "entries"`]);
+    rows = list.map((raw: Record<string, unknown>, i: number) => ({
+      raw: raw ?? {},
+      at: `${where}: entries[${i}]`,
+    }));
   }
   const entries = rows.map(r => validate(r.raw, r.at, problems));
   if (problems.length) throw new ManualEntryError(problems);
@@ -121,8 +170,14 @@ export function parseManualEntries(text: string, format: 'csv' | 'yaml', where =
 
 export async function readManualEntries(file: string): Promise<ManualEntry[]> {
   const ext = extname(file).toLowerCase();
-  const format = ext === '.csv' ? 'csv' : ext === '.yaml' || ext === '.yml' ? 'yaml' : undefined;
-  if (!format) throw new ManualEntryError([`${file}: use a .csv, .yaml or .yml file`]);
+  const format =
+    ext === '.csv'
+      ? 'csv'
+      : ext === '.yaml' || ext === '.yml'
+      ? 'yaml'
+      : undefined;
+  if (!format)
+    throw new ManualEntryError([`${file}: use a .csv, .yaml or .yml file`]);
   return parseManualEntries(await readFile(file, 'utf8'), format, file);
 }
 
@@ -132,7 +187,20 @@ export function manualLines(entries: ManualEntry[]): CostLine[] {
       period: e.period,
       source: 'manual',
       // Content-derived: the same entry imported twice is one line.
-      externalId: createHash('sha1').update(JSON.stringify([e.period, e.category, e.description, e.amount, e.basis, e.node, e.service])).digest('hex').slice(0, 16),
+      externalId: createHash('sha1')
+        .update(
+          JSON.stringify([
+            e.period,
+            e.category,
+            e.description,
+            e.amount,
+            e.basis,
+            e.node,
+            e.service,
+          ]),
+        )
+        .digest('hex')
+        .slice(0, 16),
       category: e.category,
       node: e.node,
       service: e.service,

@@ -11,18 +11,29 @@ import { CostStore } from './store/store';
 
 /** A SQLite knex for the CLI and the bench (':memory:' or a file). */
 export function sqliteKnex(filename: string): Knex {
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  return knexFactory({ client: 'better-sqlite3', connection: { filename }, useNullAsDefault: true });
+  if (filename !== ':memory:')
+    mkdirSync(dirname(filename), { recursive: true });
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+  });
 }
 
 export const defaultDbPath = (env: NodeJS.ProcessEnv = process.env) =>
-  env.FINOPS_DB || join(env.UYOOP_CACHE || join(homedir(), '.cache', 'uyoop'), 'finops.sqlite');
+  env.FINOPS_DB ||
+  join(env.UYOOP_CACHE || join(homedir(), '.cache', 'uyoop'), 'finops.sqlite');
 
 /**
  * The engine as the command line uses it: catalog from packages/platform,
  * OVH credentials from the environment, the cluster from KUBECONFIG when set.
  */
-export async function openCliEngine(options: { db?: string; manualFiles: string[]; env?: NodeJS.ProcessEnv; logger?: EngineLogger }) {
+export async function openCliEngine(options: {
+  db?: string;
+  manualFiles: string[];
+  env?: NodeJS.ProcessEnv;
+  logger?: EngineLogger;
+}) {
   const env = options.env ?? process.env;
   const credentials = credentialsFromEnv(env);
   const db = sqliteKnex(options.db ?? defaultDbPath(env));

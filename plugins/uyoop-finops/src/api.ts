@@ -1,5 +1,9 @@
 import { ResponseError } from '@backstage/errors';
-import { createApiRef, DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
+import {
+  createApiRef,
+  DiscoveryApi,
+  FetchApi,
+} from '@backstage/frontend-plugin-api';
 import type {
   BreakdownReport,
   BudgetReport,
@@ -11,7 +15,10 @@ import type {
 
 export interface FinopsApi {
   monthly(from?: string, to?: string): Promise<MonthlyReport>;
-  breakdown(by: BreakdownReport['by'], period?: string): Promise<BreakdownReport>;
+  breakdown(
+    by: BreakdownReport['by'],
+    period?: string,
+  ): Promise<BreakdownReport>;
   legacy(): Promise<LegacyReport>;
   forecast(): Promise<ForecastReport>;
   budgets(): Promise<BudgetReport>;
@@ -21,7 +28,9 @@ export interface FinopsApi {
 export const finopsApiRef = createApiRef<FinopsApi>({ id: 'plugin.finops' });
 
 export class FinopsClient implements FinopsApi {
-  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
 
   private async get<T>(path: string): Promise<T> {
     const base = await this.deps.discoveryApi.getBaseUrl('finops');
@@ -31,11 +40,19 @@ export class FinopsClient implements FinopsApi {
   }
 
   monthly(from?: string, to?: string) {
-    const q = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
+    const q = new URLSearchParams({
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    });
     return this.get<MonthlyReport>(`/reports/monthly?${q}`);
   }
   breakdown(by: BreakdownReport['by'], period?: string) {
-    return this.get<BreakdownReport>(`/reports/breakdown?${new URLSearchParams({ by, ...(period ? { period } : {}) })}`);
+    return this.get<BreakdownReport>(
+      `/reports/breakdown?${new URLSearchParams({
+        by,
+        ...(period ? { period } : {}),
+      })}`,
+    );
   }
   legacy() {
     return this.get<LegacyReport>('/reports/legacy');
@@ -47,6 +64,8 @@ export class FinopsClient implements FinopsApi {
     return this.get<BudgetReport>('/budgets');
   }
   entityCost(kind: 'node' | 'service', name: string) {
-    return this.get<EntityCost>(`/entities/${kind}/${encodeURIComponent(name)}`);
+    return this.get<EntityCost>(
+      `/entities/${kind}/${encodeURIComponent(name)}`,
+    );
   }
 }

@@ -40,7 +40,8 @@ const entityCostCard = EntityCardBlueprint.make({
   params: {
     filter: hasCost,
     type: 'info',
-    loader: () => import('./components/EntityCostCard').then(m => <m.EntityCostCard />),
+    loader: () =>
+      import('./components/EntityCostCard').then(m => <m.EntityCostCard />),
   },
 });
 

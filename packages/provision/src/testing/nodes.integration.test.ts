@@ -22,13 +22,21 @@ const measured: Record<string, unknown> = {};
 describe('site.yml on two systemd nodes', () => {
   beforeAll(() => {
     // Never pass by skipping: without the lab there is nothing to judge.
-    if (missing) throw new Error(`the node lab is not set up (${missing}): run bash scripts/prepare.d/ansible-nodes.sh`);
+    if (missing)
+      throw new Error(
+        `the node lab is not set up (${missing}): run bash scripts/prepare.d/ansible-nodes.sh`,
+      );
   });
   const lab = new NodeLab([
     { name: 'core-prod', address: addresses['core-prod'] },
     { name: 'ai-lab', address: addresses['ai-lab'] },
   ]);
-  const runner: ProcessRunner = prefixedRunner(nodeProcessRunner, ['ip', 'netns', 'exec', lanNetns]);
+  const runner: ProcessRunner = prefixedRunner(nodeProcessRunner, [
+    'ip',
+    'netns',
+    'exec',
+    lanNetns,
+  ]);
   let varsFile: string;
   let secretsDir: string;
   let token: string;
@@ -37,54 +45,112 @@ describe('site.yml on two systemd nodes', () => {
     const out: string[] = [];
     const started = Date.now();
     const code = await provisionCli(
-      [...Object.entries(addresses).flatMap(([n, a]) => ['--address', `${n}=${a}`]), '--extra-vars', varsFile, ...extraArgs],
+      [
+        ...Object.entries(addresses).flatMap(([n, a]) => [
+          '--address',
+          `${n}=${a}`,
+        ]),
+        '--extra-vars',
+        varsFile,
+        ...extraArgs,
+      ],
       { out: l => out.push(l), err: l => out.push(l) },
-      { runner, secretsDir, env: { ...process.env, SOPS_AGE_KEY_FILE: join(lab.work, 'age.key'), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir } },
+      {
+        runner,
+        secretsDir,
+        env: {
+          ...process.env,
+          SOPS_AGE_KEY_FILE: join(lab.work, 'age.key'),
+          ANSIBLE_HOST_KEY_CHECKING: 'False',
+          ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
+        },
+      },
     );
-    return { code, out: out.join('\n'), seconds: (Date.now() - started) / 1000 };
+    return {
+      code,
+      out: out.join('\n'),
+      seconds: (Date.now() - started) / 1000,
+    };
   };
   const recapOf = (text: string) => {
-    const hosts: Record<string, { changed: number; failed: number; unreachable: number }> = {};
-    for (const m of text.matchAll(/^\s+(\S+): ok=(\d+) changed=(\d+) failed=(\d+) unreachable=(\d+)$/gm)) {
-      hosts[m[1]] = { changed: Number(m[3]), failed: Number(m[4]), unreachable: Number(m[5]) };
+    const hosts: Record<
+      string,
+      { changed: number; failed: number; unreachable: number }
+    > = {};
+    for (const m of text.matchAll(
+      /^\s+(\S+): ok=(\d+) changed=(\d+) failed=(\d+) unreachable=(\d+)$/gm,
+    )) {
+      hosts[m[1]] = {
+        changed: Number(m[3]),
+        failed: Number(m[4]),
+        unreachable: Number(m[5]),
+      };
     }
     return hosts;
   };
   const lynisIndex = (node: string) => {
-    lab.exec(node, 'lynis audit system --quick --no-colors --quiet --report-file /root/lynis-report.dat >/dev/null 2>&1 || true', { timeout: 300_000 });
+    lab.exec(
+      node,
+      'lynis audit system --quick --no-colors --quiet --report-file /root/lynis-report.dat >/dev/null 2>&1 || true',
+      { timeout: 300_000 },
+    );
     const report = lab.exec(node, 'cat /root/lynis-report.dat').stdout;
     return Number(/^hardening_index=(\d+)/m.exec(report)?.[1]);
   };
   const tcpOpen = (from: string, host: string, port: number) =>
-    lab.exec(from, `nc -z -w 2 ${host} ${port}`, { allowFail: true }).code === 0;
+    lab.exec(from, `nc -z -w 2 ${host} ${port}`, { allowFail: true }).code ===
+    0;
 
   const listen = async (node: string, ports: number[]) => {
-    lab.exec(node, ports.map(p => `systemd-run --quiet --unit=uy4-listen-${p} python3 -m http.server --bind 0.0.0.0 ${p}`).join('; '));
+    lab.exec(
+      node,
+      ports
+        .map(
+          p =>
+            `systemd-run --quiet --unit=uy4-listen-${p} python3 -m http.server --bind 0.0.0.0 ${p}`,
+        )
+        .join('; '),
+    );
     for (const p of ports) {
-      for (let i = 0; i < 50 && !tcpOpen(node, '127.0.0.1', p); i++) await new Promise(r => setTimeout(r, 200));
+      for (let i = 0; i < 50 && !tcpOpen(node, '127.0.0.1', p); i++)
+        await new Promise(r => setTimeout(r, 200));
     }
   };
 
   beforeAll(async () => {
     await lab.start();
-    measured.readyAfterMs = Object.fromEntries(lab.nodes.map(n => [n.name, n.readyAfterMs]));
+    measured.readyAfterMs = Object.fromEntries(
+      lab.nodes.map(n => [n.name, n.readyAfterMs]),
+    );
     const versions = await readVersions();
     const standin = writeK3sStandin(lab.work, versions.K3S_VERSION);
     // The K3s join token, encrypted with age as in production (SOPS_AGE_KEY_FILE identity).
     secretsDir = join(lab.work, 'secrets');
     await mkdir(secretsDir);
     lab.controller('age-keygen', ['-o', join(lab.work, 'age.key')]);
-    const recipient = /public key: (\S+)/.exec(await readFile(join(lab.work, 'age.key'), 'utf8'))![1];
-    token = `uy4-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+    const recipient = /public key: (\S+)/.exec(
+      await readFile(join(lab.work, 'age.key'), 'utf8'),
+    )![1];
+    token = `uy4-${Math.random().toString(36).slice(2)}${Math.random()
+      .toString(36)
+      .slice(2)}`;
     await writeFile(join(lab.work, 'token.txt'), token);
-    lab.controller('age', ['-r', recipient, '-o', join(secretsDir, 'k3s-token.age'), join(lab.work, 'token.txt')]);
+    lab.controller('age', [
+      '-r',
+      recipient,
+      '-o',
+      join(secretsDir, 'k3s-token.age'),
+      join(lab.work, 'token.txt'),
+    ]);
     varsFile = join(lab.work, 'test-vars.json');
     await writeFile(
       varsFile,
       JSON.stringify({
         ansible_user: 'uyoop',
         ansible_ssh_private_key_file: lab.sshKey,
-        common_admin_ssh_keys: [(await readFile(`${lab.sshKey}.pub`, 'utf8')).trim()],
+        common_admin_ssh_keys: [
+          (await readFile(`${lab.sshKey}.pub`, 'utf8')).trim(),
+        ],
         // The nodes have no network: the prepared apt cache is all they get.
         common_apt_cache_valid_time: 10 * 365 * 86400,
         security_ssh_admin_sources: [`${controllerAddress}/32`],
@@ -104,7 +170,15 @@ describe('site.yml on two systemd nodes', () => {
     // eslint-disable-next-line no-console
     console.log(`provision measurements: ${JSON.stringify(measured)}`);
     await mkdir(join(repoRoot, 'node_modules', '.cache'), { recursive: true });
-    await writeFile(join(repoRoot, 'node_modules', '.cache', 'uyoop-provision-measurements.json'), JSON.stringify(measured, null, 2));
+    await writeFile(
+      join(
+        repoRoot,
+        'node_modules',
+        '.cache',
+        'uyoop-provision-measurements.json',
+      ),
+      JSON.stringify(measured, null, 2),
+    );
   }, 120_000);
 
   it('converges both nodes, then a second run changes nothing', async () => {
@@ -127,21 +201,63 @@ describe('site.yml on two systemd nodes', () => {
     expect(t).toMatch(/^permitrootlogin no$/m);
     expect(t).toMatch(/^kbdinteractiveauthentication no$/m);
     expect(t).toMatch(/^maxauthtries 3$/m);
-    expect(t).toMatch(/^kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org$/m);
-    expect(t).toMatch(/^ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes128-ctr$/m);
-    expect(t.split('\n').filter(l => l.startsWith('hostkey ')).sort()).toEqual(['hostkey /etc/ssh/ssh_host_ed25519_key', 'hostkey /etc/ssh/ssh_host_rsa_key']);
-    expect(t).toMatch(/^hostkeyalgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256$/m);
-    expect(lab.exec('core-prod', 'cat /etc/ssh/sshd_config.d/50-cloud-init.conf').stdout).toMatch(/# disabled by Ansible/);
+    expect(t).toMatch(
+      /^kexalgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org$/m,
+    );
+    expect(t).toMatch(
+      /^ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes128-ctr$/m,
+    );
+    expect(
+      t
+        .split('\n')
+        .filter(l => l.startsWith('hostkey '))
+        .sort(),
+    ).toEqual([
+      'hostkey /etc/ssh/ssh_host_ed25519_key',
+      'hostkey /etc/ssh/ssh_host_rsa_key',
+    ]);
+    expect(t).toMatch(
+      /^hostkeyalgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256$/m,
+    );
+    expect(
+      lab.exec('core-prod', 'cat /etc/ssh/sshd_config.d/50-cloud-init.conf')
+        .stdout,
+    ).toMatch(/# disabled by Ansible/);
     // A password login is refused by the server itself.
-    const r = lab.controller('ssh', ['-o', 'BatchMode=yes', '-o', 'PreferredAuthentications=password', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `uyoop@${addresses['core-prod']}`, 'true'], { allowFail: true });
+    const r = lab.controller(
+      'ssh',
+      [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'PreferredAuthentications=password',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        `uyoop@${addresses['core-prod']}`,
+        'true',
+      ],
+      { allowFail: true },
+    );
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
   });
 
   it('passes ssh-audit with no failure', () => {
-    const r = lab.controller('ssh-audit', ['-n', '-p', '22', addresses['core-prod']], { allowFail: true, timeout: 60_000 });
+    const r = lab.controller(
+      'ssh-audit',
+      ['-n', '-p', '22', addresses['core-prod']],
+      { allowFail: true, timeout: 60_000 },
+    );
     const fails = r.stdout.split('\n').filter(l => /\[fail\]/.test(l));
     const warns = r.stdout.split('\n').filter(l => /\[warn\]/.test(l));
-    measured.sshAudit = { exitCode: r.code, output: r.stdout, fail: fails.length, warn: warns.length, warnings: warns.map(w => w.trim()) };
+    measured.sshAudit = {
+      exitCode: r.code,
+      output: r.stdout,
+      fail: fails.length,
+      warn: warns.length,
+      warnings: warns.map(w => w.trim()),
+    };
     expect(r.stdout).toMatch(/OpenSSH/);
     expect(fails).toEqual([]);
   });
@@ -150,7 +266,8 @@ describe('site.yml on two systemd nodes', () => {
     await listen('core-prod', [443, 8080, 6443]);
     try {
       // The listeners are there: core-prod reaches them itself.
-      for (const p of [443, 8080, 6443]) expect(tcpOpen('core-prod', '127.0.0.1', p)).toBe(true);
+      for (const p of [443, 8080, 6443])
+        expect(tcpOpen('core-prod', '127.0.0.1', p)).toBe(true);
       expect(tcpOpen('ai-lab', addresses['core-prod'], 443)).toBe(true);
       expect(tcpOpen('ai-lab', addresses['core-prod'], 8080)).toBe(false);
       expect(tcpOpen('ai-lab', addresses['core-prod'], 6443)).toBe(false);
@@ -158,7 +275,11 @@ describe('site.yml on two systemd nodes', () => {
       expect(tcpOpen('ai-lab', '10.80.0.1', 6443)).toBe(true);
       expect(tcpOpen('ai-lab', '10.80.0.1', 8080)).toBe(false);
     } finally {
-      lab.exec('core-prod', 'systemctl stop uy4-listen-443 uy4-listen-8080 uy4-listen-6443', { allowFail: true });
+      lab.exec(
+        'core-prod',
+        'systemctl stop uy4-listen-443 uy4-listen-8080 uy4-listen-6443',
+        { allowFail: true },
+      );
     }
   });
 
@@ -167,57 +288,122 @@ describe('site.yml on two systemd nodes', () => {
     await listen('core-prod', [443]);
     try {
       expect(tcpOpen('ai-lab', addresses['core-prod'], 443)).toBe(true);
-      lab.exec('core-prod', `for i in 1 2 3 4 5 6 7 8; do logger -t sshd -p auth.info "Failed password for invalid user admin$i from ${attacker} port 4242$i ssh2"; done`);
+      lab.exec(
+        'core-prod',
+        `for i in 1 2 3 4 5 6 7 8; do logger -t sshd -p auth.info "Failed password for invalid user admin$i from ${attacker} port 4242$i ssh2"; done`,
+      );
       let banned = false;
       for (let i = 0; i < 60 && !banned; i++) {
         await new Promise(r => setTimeout(r, 1000));
-        banned = lab.exec('core-prod', 'nft list set ip crowdsec crowdsec-blacklists', { allowFail: true }).stdout.includes(attacker);
+        banned = lab
+          .exec('core-prod', 'nft list set ip crowdsec crowdsec-blacklists', {
+            allowFail: true,
+          })
+          .stdout.includes(attacker);
       }
-      expect(lab.exec('core-prod', 'cscli decisions list -o raw').stdout).toContain(attacker);
+      expect(
+        lab.exec('core-prod', 'cscli decisions list -o raw').stdout,
+      ).toContain(attacker);
       expect(banned).toBe(true);
       expect(tcpOpen('ai-lab', addresses['core-prod'], 443)).toBe(false);
     } finally {
-      lab.exec('core-prod', `cscli decisions delete --ip ${attacker}`, { allowFail: true });
+      lab.exec('core-prod', `cscli decisions delete --ip ${attacker}`, {
+        allowFail: true,
+      });
       // The bouncer lifts the ban on its next poll; the mesh test needs ai-lab back.
-      for (let i = 0; i < 30 && lab.exec('core-prod', 'nft list set ip crowdsec crowdsec-blacklists', { allowFail: true }).stdout.includes(attacker); i++) {
+      for (
+        let i = 0;
+        i < 30 &&
+        lab
+          .exec('core-prod', 'nft list set ip crowdsec crowdsec-blacklists', {
+            allowFail: true,
+          })
+          .stdout.includes(attacker);
+        i++
+      ) {
         await new Promise(r => setTimeout(r, 1000));
       }
-      lab.exec('core-prod', 'systemctl stop uy4-listen-443', { allowFail: true });
+      lab.exec('core-prod', 'systemctl stop uy4-listen-443', {
+        allowFail: true,
+      });
     }
   }, 120_000);
 
   it('joins the nodes over wg0 (wireguard-go) and reports the handshakes', async () => {
-    expect(lab.exec('core-prod', 'ping -c 3 -W 2 10.80.0.2', { allowFail: true }).stdout).toMatch(/ [1-3] received/);
-    expect(lab.exec('ai-lab', 'ping -c 3 -W 2 10.80.0.1', { allowFail: true }).stdout).toMatch(/ [1-3] received/);
+    expect(
+      lab.exec('core-prod', 'ping -c 3 -W 2 10.80.0.2', { allowFail: true })
+        .stdout,
+    ).toMatch(/ [1-3] received/);
+    expect(
+      lab.exec('ai-lab', 'ping -c 3 -W 2 10.80.0.1', { allowFail: true })
+        .stdout,
+    ).toMatch(/ [1-3] received/);
     expect(lab.exec('core-prod', 'pgrep -x wireguard-go').code).toBe(0);
     const out: string[] = [];
-    const code = await meshCli(['status', ...Object.entries(addresses).flatMap(([n, a]) => ['--address', `${n}=${a}`]), '--extra-vars', varsFile], { out: l => out.push(l), err: l => out.push(l) }, { runner, env: { ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir } });
+    const code = await meshCli(
+      [
+        'status',
+        ...Object.entries(addresses).flatMap(([n, a]) => [
+          '--address',
+          `${n}=${a}`,
+        ]),
+        '--extra-vars',
+        varsFile,
+      ],
+      { out: l => out.push(l), err: l => out.push(l) },
+      {
+        runner,
+        env: {
+          ANSIBLE_HOST_KEY_CHECKING: 'False',
+          ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
+        },
+      },
+    );
     expect(out.join('\n')).toMatch(/-> ai-lab: handshake \d+ s ago/);
     expect(out.join('\n')).toMatch(/-> core-prod: handshake \d+ s ago/);
     expect(code).toBe(0);
   }, 120_000);
 
   it('installs the K3s units with the mesh flags and the token from age', () => {
-    expect(lab.exec('core-prod', 'systemctl is-active k3s').stdout.trim()).toBe('active');
-    expect(lab.exec('ai-lab', 'systemctl is-active k3s-agent').stdout.trim()).toBe('active');
-    const server = JSON.parse(lab.exec('core-prod', 'cat /run/k3s-standin/server.json').stdout);
+    expect(lab.exec('core-prod', 'systemctl is-active k3s').stdout.trim()).toBe(
+      'active',
+    );
+    expect(
+      lab.exec('ai-lab', 'systemctl is-active k3s-agent').stdout.trim(),
+    ).toBe('active');
+    const server = JSON.parse(
+      lab.exec('core-prod', 'cat /run/k3s-standin/server.json').stdout,
+    );
     expect(server.argv).toEqual(['server']);
     expect(server.config).toMatch(/^node-ip: "10.80.0.1"$/m);
     expect(server.config).toMatch(/^flannel-iface: "wg0"$/m);
     expect(server.config).toMatch(/^secrets-encryption: true$/m);
     expect(server.config).toMatch(/svccontroller.k3s.cattle.io\/enablelb=true/);
-    const agent = JSON.parse(lab.exec('ai-lab', 'cat /run/k3s-standin/agent.json').stdout);
+    const agent = JSON.parse(
+      lab.exec('ai-lab', 'cat /run/k3s-standin/agent.json').stdout,
+    );
     expect(agent.config).toMatch(/^server: "https:\/\/10.80.0.1:6443"$/m);
     expect(agent.config).toMatch(/^node-ip: "10.80.0.2"$/m);
     expect(agent.config).toMatch(/uyoop.io\/workload=ai:NoSchedule/);
-    expect(lab.exec('ai-lab', 'stat -c %a /etc/rancher/k3s/token; cat /etc/rancher/k3s/token').stdout.split('\n')).toEqual(['600', token, '']);
+    expect(
+      lab
+        .exec(
+          'ai-lab',
+          'stat -c %a /etc/rancher/k3s/token; cat /etc/rancher/k3s/token',
+        )
+        .stdout.split('\n'),
+    ).toEqual(['600', token, '']);
     // IP forwarding stays on: K3s routes pod traffic.
-    expect(lab.exec('core-prod', 'sysctl -n net.ipv4.ip_forward').stdout.trim()).toBe('1');
+    expect(
+      lab.exec('core-prod', 'sysctl -n net.ipv4.ip_forward').stdout.trim(),
+    ).toBe('1');
   });
 
   it('raises the Lynis hardening index above the fresh root filesystem', () => {
     measured.lynisConverged = lynisIndex('core-prod');
-    expect(measured.lynisConverged).toBeGreaterThan(measured.lynisFresh as number);
+    expect(measured.lynisConverged).toBeGreaterThan(
+      measured.lynisFresh as number,
+    );
   }, 600_000);
 
   it('reports an unreachable node and still converges the other one', async () => {
@@ -229,7 +415,11 @@ describe('site.yml on two systemd nodes', () => {
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/unreachable: ai-lab/);
       const recap = recapOf(r.out);
-      expect(recap['core-prod']).toEqual({ changed: 0, failed: 0, unreachable: 0 });
+      expect(recap['core-prod']).toEqual({
+        changed: 0,
+        failed: 0,
+        unreachable: 0,
+      });
       expect(recap['ai-lab'].unreachable).toBeGreaterThan(0);
     } finally {
       lab.setLink('ai-lab', true);
@@ -237,24 +427,59 @@ describe('site.yml on two systemd nodes', () => {
   }, 600_000);
 
   it.each([
-    ['without a mesh address', '    uyoop.io/mesh-address: 10.80.0.2\n', '', 'catalog/nodes.yaml: Resource ai-lab: metadata.annotations["uyoop.io/mesh-address"]: is required'],
-    ['with a duplicated mesh address', 'uyoop.io/mesh-address: 10.80.0.2', 'uyoop.io/mesh-address: 10.80.0.1', 'catalog/nodes.yaml: Resource ai-lab: metadata.annotations["uyoop.io/mesh-address"]: 10.80.0.1 is already the mesh address of core-prod'],
-  ])('fails on a node %s before touching any host', async (_case, from, to, expected) => {
-    const root = await mkdtemp(join(lab.work, 'bad-catalog-'));
-    await cp(join(repoRoot, 'catalog'), join(root, 'catalog'), { recursive: true });
-    await cp(join(repoRoot, 'catalog-info.yaml'), join(root, 'catalog-info.yaml'));
-    await cp(join(repoRoot, 'infra'), join(root, 'infra'), { recursive: true });
-    const nodes = join(root, 'catalog', 'nodes.yaml');
-    await writeFile(nodes, (await readFile(nodes, 'utf8')).replace(from, to));
-    const calls: string[] = [];
-    const recording: ProcessRunner = { run: (c, a, o) => { calls.push(c); return runner.run(c, a, o); } };
-    const before = lab.exec('ai-lab', 'stat -c %Y /etc/wireguard/wg0.conf').stdout;
-    const out: string[] = [];
-    const code = await provisionCli(['--extra-vars', varsFile], { out: l => out.push(l), err: l => out.push(l) }, { runner: recording, root, secretsDir });
-    expect(code).toBe(1);
-    expect(out.join('\n')).toContain(expected);
-    expect(out.join('\n')).toContain('nothing was changed on any node');
-    expect(calls).toEqual([]);
-    expect(lab.exec('ai-lab', 'stat -c %Y /etc/wireguard/wg0.conf').stdout).toBe(before);
-  }, 120_000);
+    [
+      'without a mesh address',
+      '    uyoop.io/mesh-address: 10.80.0.2\n',
+      '',
+      'catalog/nodes.yaml: Resource ai-lab: metadata.annotations["uyoop.io/mesh-address"]: is required',
+    ],
+    [
+      'with a duplicated mesh address',
+      'uyoop.io/mesh-address: 10.80.0.2',
+      'uyoop.io/mesh-address: 10.80.0.1',
+      'catalog/nodes.yaml: Resource ai-lab: metadata.annotations["uyoop.io/mesh-address"]: 10.80.0.1 is already the mesh address of core-prod',
+    ],
+  ])(
+    'fails on a node %s before touching any host',
+    async (_case, from, to, expected) => {
+      const root = await mkdtemp(join(lab.work, 'bad-catalog-'));
+      await cp(join(repoRoot, 'catalog'), join(root, 'catalog'), {
+        recursive: true,
+      });
+      await cp(
+        join(repoRoot, 'catalog-info.yaml'),
+        join(root, 'catalog-info.yaml'),
+      );
+      await cp(join(repoRoot, 'infra'), join(root, 'infra'), {
+        recursive: true,
+      });
+      const nodes = join(root, 'catalog', 'nodes.yaml');
+      await writeFile(nodes, (await readFile(nodes, 'utf8')).replace(from, to));
+      const calls: string[] = [];
+      const recording: ProcessRunner = {
+        run: (c, a, o) => {
+          calls.push(c);
+          return runner.run(c, a, o);
+        },
+      };
+      const before = lab.exec(
+        'ai-lab',
+        'stat -c %Y /etc/wireguard/wg0.conf',
+      ).stdout;
+      const out: string[] = [];
+      const code = await provisionCli(
+        ['--extra-vars', varsFile],
+        { out: l => out.push(l), err: l => out.push(l) },
+        { runner: recording, root, secretsDir },
+      );
+      expect(code).toBe(1);
+      expect(out.join('\n')).toContain(expected);
+      expect(out.join('\n')).toContain('nothing was changed on any node');
+      expect(calls).toEqual([]);
+      expect(
+        lab.exec('ai-lab', 'stat -c %Y /etc/wireguard/wg0.conf').stdout,
+      ).toBe(before);
+    },
+    120_000,
+  );
 });

@@ -5,12 +5,30 @@
  * where the controller (Ansible, ssh-audit) runs. Everything it starts is
  * stopped by PID in stop(), also after a failure.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, mkdirSync, chownSync, rmSync } from 'node:fs';
+import {
+  ChildProcess,
+  execFileSync,
+  spawn,
+  spawnSync,
+} from 'node:child_process';
+import {
+  existsSync,
+  readdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  chownSync,
+  rmSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export const cacheDir = join(process.env.UYOOP_CACHE ?? join(homedir(), '.cache', 'uyoop'), 'ansible-nodes');
+export const cacheDir = join(
+  process.env.UYOOP_CACHE ?? join(homedir(), '.cache', 'uyoop'),
+  'ansible-nodes',
+);
 export const rootfs = join(cacheDir, 'rootfs');
 /** Every name this harness creates starts with uy4- (names are machine-wide). */
 export const lanNetns = 'uy4-lan';
@@ -26,12 +44,26 @@ export interface TestNode {
   readyAfterMs?: number;
 }
 
-function sh(cmd: string, args: string[], opts: { allowFail?: boolean; input?: string; timeout?: number } = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, timeout: opts.timeout ?? 60_000 });
+function sh(
+  cmd: string,
+  args: string[],
+  opts: { allowFail?: boolean; input?: string; timeout?: number } = {},
+) {
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    input: opts.input,
+    timeout: opts.timeout ?? 60_000,
+  });
   if (!opts.allowFail && r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`,
+    );
   }
-  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return {
+    code: r.status ?? 1,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+  };
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -55,10 +87,20 @@ export class NodeLab {
 
   /** Why the lab cannot start here, or undefined. */
   static missing(): string | undefined {
-    if (process.getuid?.() !== 0) return 'needs root (network namespaces, overlay mounts, systemd-nspawn)';
-    if (!existsSync(join(rootfs, '.uyoop-ready'))) return `no cached rootfs at ${rootfs}: run scripts/prepare.d/ansible-nodes.sh`;
-    for (const tool of ['systemd-nspawn', 'ansible-playbook', 'ssh-audit', 'lynis', 'age']) {
-      if (sh('sh', ['-c', `command -v ${tool}`], { allowFail: true }).code !== 0) {
+    if (process.getuid?.() !== 0)
+      return 'needs root (network namespaces, overlay mounts, systemd-nspawn)';
+    if (!existsSync(join(rootfs, '.uyoop-ready')))
+      return `no cached rootfs at ${rootfs}: run scripts/prepare.d/ansible-nodes.sh`;
+    for (const tool of [
+      'systemd-nspawn',
+      'ansible-playbook',
+      'ssh-audit',
+      'lynis',
+      'age',
+    ]) {
+      if (
+        sh('sh', ['-c', `command -v ${tool}`], { allowFail: true }).code !== 0
+      ) {
         return `${tool} is missing: run scripts/prepare.d/ansible-nodes.sh`;
       }
     }
@@ -70,7 +112,17 @@ export class NodeLab {
     for (const ns of [lanNetns, ...this.nodes.map(n => n.netns)]) {
       sh('ip', ['netns', 'del', ns], { allowFail: true });
     }
-    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'uy4-test-admin', '-f', this.sshKey]);
+    sh('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'uy4-test-admin',
+      '-f',
+      this.sshKey,
+    ]);
     sh('ip', ['netns', 'add', lanNetns]);
     this.netnses.push(lanNetns);
     const lan = (...a: string[]) => sh('ip', ['-n', lanNetns, ...a]);
@@ -84,34 +136,59 @@ export class NodeLab {
 
   private async bootNode(node: TestNode) {
     const merged = join(node.dir, 'merged');
-    for (const d of ['upper', 'work', 'merged']) mkdirSync(join(node.dir, d), { recursive: true });
-    sh('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${rootfs},upperdir=${node.dir}/upper,workdir=${node.dir}/work`, merged]);
+    for (const d of ['upper', 'work', 'merged'])
+      mkdirSync(join(node.dir, d), { recursive: true });
+    sh('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${rootfs},upperdir=${node.dir}/upper,workdir=${node.dir}/work`,
+      merged,
+    ]);
     this.mounted.push(merged);
     // What cloud-init does on first boot: the admin's key, the hostname.
     const passwd = readFileSync(join(merged, 'etc/passwd'), 'utf8');
-    const [, , uid, gid] = passwd.split('\n').find(l => l.startsWith('uyoop:'))!.split(':');
+    const [, , uid, gid] = passwd
+      .split('\n')
+      .find(l => l.startsWith('uyoop:'))!
+      .split(':');
     const ssh = join(merged, 'home/uyoop/.ssh');
     mkdirSync(ssh, { recursive: true, mode: 0o700 });
-    writeFileSync(join(ssh, 'authorized_keys'), readFileSync(`${this.sshKey}.pub`), { mode: 0o600 });
+    writeFileSync(
+      join(ssh, 'authorized_keys'),
+      readFileSync(`${this.sshKey}.pub`),
+      { mode: 0o600 },
+    );
     chownSync(ssh, Number(uid), Number(gid));
     chownSync(join(ssh, 'authorized_keys'), Number(uid), Number(gid));
     writeFileSync(join(merged, 'etc/hostname'), `${node.name}\n`);
-    writeFileSync(join(merged, 'etc/hosts'), `127.0.0.1 localhost\n127.0.1.1 ${node.name}\n`);
+    writeFileSync(
+      join(merged, 'etc/hosts'),
+      `127.0.0.1 localhost\n127.0.1.1 ${node.name}\n`,
+    );
 
     const log = openSync(join(node.dir, 'console.log'), 'w');
     node.nspawn = spawn(
       'systemd-nspawn',
       [
-        '--boot', '--register=no', '--keep-unit', '--quiet',
+        '--boot',
+        '--register=no',
+        '--keep-unit',
+        '--quiet',
         '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
         // nspawn makes /proc/sys/net writable only for a network namespace it
         // creates itself (not with --network-namespace-path): the sysctl role needs it.
         '--private-network',
-        `--machine=uy4-${node.name}`, `--hostname=${node.name}`,
+        `--machine=uy4-${node.name}`,
+        `--hostname=${node.name}`,
         '--bind=/dev/net/tun',
         // Lynis from the controller, read-only: the audit adds nothing to the node.
-        '--bind-ro=/usr/share/lynis', '--bind-ro=/usr/sbin/lynis', '--bind-ro=/etc/lynis',
-        '-D', merged,
+        '--bind-ro=/usr/share/lynis',
+        '--bind-ro=/usr/sbin/lynis',
+        '--bind-ro=/etc/lynis',
+        '-D',
+        merged,
       ],
       { stdio: ['ignore', log, log] },
     );
@@ -119,14 +196,25 @@ export class NodeLab {
     let init = '';
     for (let i = 0; i < 100 && !init; i++) {
       await sleep(100);
-      init = sh('pgrep', ['-P', String(node.nspawn.pid)], { allowFail: true }).stdout.trim().split('\n')[0];
+      init = sh('pgrep', ['-P', String(node.nspawn.pid)], { allowFail: true })
+        .stdout.trim()
+        .split('\n')[0];
     }
     if (!init) throw new Error(`${node.name}: systemd-nspawn did not start`);
     node.initPid = Number(init);
     sh('ip', ['netns', 'attach', node.netns, init]);
     this.netnses.push(node.netns);
     const host = `${node.netns}-h`;
-    sh('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', `${node.netns}-n`]);
+    sh('ip', [
+      'link',
+      'add',
+      host,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      `${node.netns}-n`,
+    ]);
     sh('ip', ['link', 'set', host, 'netns', lanNetns]);
     sh('ip', ['-n', lanNetns, 'link', 'set', host, 'master', 'br0', 'up']);
     sh('ip', ['link', 'set', `${node.netns}-n`, 'netns', node.netns]);
@@ -140,11 +228,23 @@ export class NodeLab {
   private async waitForSsh(node: TestNode) {
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
-      if (node.nspawn?.exitCode !== null && node.nspawn?.exitCode !== undefined) {
-        throw new Error(`${node.name} stopped while booting: ${readFileSync(join(node.dir, 'console.log'), 'utf8').slice(-2000)}`);
+      if (
+        node.nspawn?.exitCode !== null &&
+        node.nspawn?.exitCode !== undefined
+      ) {
+        throw new Error(
+          `${node.name} stopped while booting: ${readFileSync(
+            join(node.dir, 'console.log'),
+            'utf8',
+          ).slice(-2000)}`,
+        );
       }
       // Ready means what Ansible needs: SSH and sudo both answer.
-      const r = this.controller('ssh', [...this.sshOptions(), `uyoop@${node.address}`, 'sudo -n true'], { allowFail: true, timeout: 10_000 });
+      const r = this.controller(
+        'ssh',
+        [...this.sshOptions(), `uyoop@${node.address}`, 'sudo -n true'],
+        { allowFail: true, timeout: 10_000 },
+      );
       if (r.code === 0) {
         node.readyAfterMs = Date.now() - (deadline - 90_000);
         return;
@@ -155,7 +255,20 @@ export class NodeLab {
   }
 
   sshOptions(): string[] {
-    return ['-i', this.sshKey, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR'];
+    return [
+      '-i',
+      this.sshKey,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'ConnectTimeout=3',
+      '-o',
+      'LogLevel=ERROR',
+    ];
   }
 
   node(name: string): TestNode {
@@ -165,26 +278,49 @@ export class NodeLab {
   }
 
   /** Runs a command in the controller's namespace. */
-  controller(cmd: string, args: string[], opts: { allowFail?: boolean; timeout?: number } = {}) {
+  controller(
+    cmd: string,
+    args: string[],
+    opts: { allowFail?: boolean; timeout?: number } = {},
+  ) {
     return sh('ip', ['netns', 'exec', lanNetns, cmd, ...args], opts);
   }
 
   /** Runs a command inside a node, as root, in all of its namespaces. */
-  exec(name: string, command: string, opts: { allowFail?: boolean; timeout?: number; input?: string } = {}) {
+  exec(
+    name: string,
+    command: string,
+    opts: { allowFail?: boolean; timeout?: number; input?: string } = {},
+  ) {
     const n = this.node(name);
-    return sh('nsenter', ['-t', String(n.initPid), '-a', '--', '/bin/sh', '-c', command], opts);
+    return sh(
+      'nsenter',
+      ['-t', String(n.initPid), '-a', '--', '/bin/sh', '-c', command],
+      opts,
+    );
   }
 
   /** Cuts or restores a node's link to the bridge. */
   setLink(name: string, up: boolean) {
-    sh('ip', ['-n', lanNetns, 'link', 'set', `${this.node(name).netns}-h`, up ? 'up' : 'down']);
+    sh('ip', [
+      '-n',
+      lanNetns,
+      'link',
+      'set',
+      `${this.node(name).netns}-h`,
+      up ? 'up' : 'down',
+    ]);
   }
 
   /** Closes Ansible's SSH masters of this run (ControlPersist would keep them a minute). */
   closeSshMasters() {
     if (existsSync(this.controlPathDir)) {
       for (const sock of readdirSync(this.controlPathDir)) {
-        sh('ssh', ['-O', 'exit', '-S', join(this.controlPathDir, sock), 'uy4'], { allowFail: true, timeout: 5000 });
+        sh(
+          'ssh',
+          ['-O', 'exit', '-S', join(this.controlPathDir, sock), 'uy4'],
+          { allowFail: true, timeout: 5000 },
+        );
       }
     }
   }
@@ -198,22 +334,37 @@ export class NodeLab {
       const p = n.nspawn;
       if (!p?.pid) continue;
       const deadline = Date.now() + 20_000;
-      while (p.exitCode === null && p.signalCode === null && Date.now() < deadline) await sleep(200);
+      while (
+        p.exitCode === null &&
+        p.signalCode === null &&
+        Date.now() < deadline
+      )
+        await sleep(200);
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     }
     await sleep(300);
     for (const m of this.mounted.reverse()) {
-      if (sh('umount', [m], { allowFail: true }).code !== 0) sh('umount', ['-l', m], { allowFail: true });
+      if (sh('umount', [m], { allowFail: true }).code !== 0)
+        sh('umount', ['-l', m], { allowFail: true });
     }
-    for (const ns of this.netnses.reverse()) sh('ip', ['netns', 'del', ns], { allowFail: true });
-    if (!process.env.UY4_KEEP_WORK) rmSync(this.work, { recursive: true, force: true });
+    for (const ns of this.netnses.reverse())
+      sh('ip', ['netns', 'del', ns], { allowFail: true });
+    if (!process.env.UY4_KEEP_WORK)
+      rmSync(this.work, { recursive: true, force: true });
   }
 }
 
 /** The K3s stand-in binary, with the pinned version baked in. */
 export function writeK3sStandin(dir: string, version: string): string {
   const file = join(dir, 'k3s');
-  writeFileSync(file, readFileSync(join(__dirname, 'k3s-standin.py'), 'utf8').replace('@K3S_VERSION@', version), { mode: 0o755 });
+  writeFileSync(
+    file,
+    readFileSync(join(__dirname, 'k3s-standin.py'), 'utf8').replace(
+      '@K3S_VERSION@',
+      version,
+    ),
+    { mode: 0o755 },
+  );
   return file;
 }
 

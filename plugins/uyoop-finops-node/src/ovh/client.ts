@@ -48,13 +48,20 @@ const retryable = (status: number | undefined) =>
  * The real `ovh` client with retries and clear errors. Credentials go to the
  * client and nowhere else: errors carry the path and status, never a key.
  */
-export function createOvhApi(credentials: OvhCredentials, options: OvhApiOptions = {}): OvhApi {
+export function createOvhApi(
+  credentials: OvhCredentials,
+  options: OvhApiOptions = {},
+): OvhApi {
   const client = ovh({
     appKey: credentials.appKey,
     appSecret: credentials.appSecret,
     consumerKey: credentials.consumerKey,
     ...(options.host
-      ? { host: options.host, port: options.port, basePath: options.basePath ?? '/1.0' }
+      ? {
+          host: options.host,
+          port: options.port,
+          basePath: options.basePath ?? '/1.0',
+        }
       : { endpoint: credentials.endpoint }),
     timeout: options.timeoutMs ?? 30_000,
     apiTimeDiff: options.apiTimeDiff ?? null,
@@ -63,13 +70,22 @@ export function createOvhApi(credentials: OvhCredentials, options: OvhApiOptions
   });
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 500;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>(r => setTimeout(r, ms)));
+  const sleep =
+    options.sleep ??
+    ((ms: number) => new Promise<void>(r => setTimeout(r, ms)));
 
   return {
-    async get<T>(path: string, query?: Record<string, string | number>): Promise<T> {
+    async get<T>(
+      path: string,
+      query?: Record<string, string | number>,
+    ): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         try {
-          return (await client.requestPromised('GET', path, query ? { ...query } : {})) as T;
+          return (await client.requestPromised(
+            'GET',
+            path,
+            query ? { ...query } : {},
+          )) as T;
         } catch (raw) {
           const e = raw as { error?: unknown; message?: unknown };
           const status = typeof e?.error === 'number' ? e.error : undefined;
@@ -80,16 +96,28 @@ export function createOvhApi(credentials: OvhCredentials, options: OvhApiOptions
           const detail = typeof e?.message === 'string' ? e.message : undefined;
           let message: string;
           if (status !== undefined) {
-            const hint = hints[status] ?? (status >= 500 ? 'the OVH API is failing; retry later' : 'unexpected answer');
-            message = `OVH GET ${path} failed with HTTP ${status}${detail ? ` (${detail})` : ''}${
-              attempt > 1 ? ` after ${attempt} attempts` : ''
-            }: ${hint}`;
-          } else if (typeof e?.error === 'string' && /parse JSON/i.test(e.error)) {
+            const hint =
+              hints[status] ??
+              (status >= 500
+                ? 'the OVH API is failing; retry later'
+                : 'unexpected answer');
+            message = `OVH GET ${path} failed with HTTP ${status}${
+              detail ? ` (${detail})` : ''
+            }${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${hint}`;
+          } else if (
+            typeof e?.error === 'string' &&
+            /parse JSON/i.test(e.error)
+          ) {
             message = `OVH GET ${path} answered malformed JSON: the API or a proxy in between is broken; retry later`;
-          } else if (typeof e?.error === 'string' && /API time/i.test(e.error)) {
+          } else if (
+            typeof e?.error === 'string' &&
+            /API time/i.test(e.error)
+          ) {
             message = `OVH GET ${path}: cannot read the API clock (/auth/time); check the endpoint and the network`;
           } else {
-            message = `OVH GET ${path} failed: ${String(e?.error ?? raw)}; check the endpoint and the network`;
+            message = `OVH GET ${path} failed: ${String(
+              e?.error ?? raw,
+            )}; check the endpoint and the network`;
           }
           throw new OvhApiError(message, status, path, attempt);
         }

@@ -1,4 +1,8 @@
-import { CostLine, nextPeriod, round2 } from '@internal/plugin-uyoop-finops-common';
+import {
+  CostLine,
+  nextPeriod,
+  round2,
+} from '@internal/plugin-uyoop-finops-common';
 import { currentPeriod, makeLine } from '../lines';
 import type { OvhApi } from './client';
 import type {
@@ -31,22 +35,40 @@ export interface OvhVpsInfo {
 }
 
 /** The VPS of the account, matched to catalog nodes. */
-export async function listVps(api: OvhApi, options: OvhSourceOptions): Promise<OvhVpsInfo[]> {
+export async function listVps(
+  api: OvhApi,
+  options: OvhSourceOptions,
+): Promise<OvhVpsInfo[]> {
   const names = await api.get<string[]>('/vps');
-  const byService = Object.fromEntries(Object.entries(options.nodeServices ?? {}).map(([n, s]) => [s, n]));
+  const byService = Object.fromEntries(
+    Object.entries(options.nodeServices ?? {}).map(([n, s]) => [s, n]),
+  );
   const out: OvhVpsInfo[] = [];
   for (const service of names) {
     const vps = await api.get<OvhVps>(`/vps/${service}`);
-    const infos = await api.get<OvhServiceInfos>(`/vps/${service}/serviceInfos`);
-    const node = byService[service] ?? (options.nodes.includes(vps.displayName) ? vps.displayName : null);
-    out.push({ service, node, offer: vps.model?.offer ?? vps.offerType, state: vps.state, serviceId: infos.serviceId, expiration: infos.expiration });
+    const infos = await api.get<OvhServiceInfos>(
+      `/vps/${service}/serviceInfos`,
+    );
+    const node =
+      byService[service] ??
+      (options.nodes.includes(vps.displayName) ? vps.displayName : null);
+    out.push({
+      service,
+      node,
+      offer: vps.model?.offer ?? vps.offerType,
+      state: vps.state,
+      serviceId: infos.serviceId,
+      expiration: infos.expiration,
+    });
   }
   return out;
 }
 
 /** The bill's VAT rate; the bill's tax is rounded to cents, so the ratio is snapped to 0.1 %. */
 const vatRateOf = (bill: OvhBill) =>
-  bill.priceWithoutTax.value > 0 ? Math.round((bill.tax.value / bill.priceWithoutTax.value) * 1000) / 1000 : 0.2;
+  bill.priceWithoutTax.value > 0
+    ? Math.round((bill.tax.value / bill.priceWithoutTax.value) * 1000) / 1000
+    : 0.2;
 
 const periodOf = (iso: string) => iso.slice(0, 7);
 
@@ -65,14 +87,18 @@ export async function collectBills(
     'date.from': `${period}-01`,
     'date.to': `${nextPeriod(period, 2)}-01`,
   });
-  const nodeOf = new Map(vps.filter(v => v.node).map(v => [v.service, v.node!]));
+  const nodeOf = new Map(
+    vps.filter(v => v.node).map(v => [v.service, v.node!]),
+  );
   const lines: CostLine[] = [];
   for (const billId of ids) {
     const bill = await api.get<OvhBill>(`/me/bill/${billId}`);
     const vatRate = vatRateOf(bill);
     const detailIds = await api.get<string[]>(`/me/bill/${billId}/details`);
     for (const detailId of detailIds) {
-      const d = await api.get<OvhBillDetail>(`/me/bill/${billId}/details/${detailId}`);
+      const d = await api.get<OvhBillDetail>(
+        `/me/bill/${billId}/details/${detailId}`,
+      );
       const linePeriod = periodOf(d.periodStart ?? bill.date);
       if (linePeriod !== period) continue;
       const node = nodeOf.get(d.domain) ?? null;
@@ -83,7 +109,12 @@ export async function collectBills(
         category = 'domain';
         // The catalog names the entity of uyoop.fr `uyoop-fr`.
         service = d.domain.replace(/\./g, '-');
-      } else if (/object storage|s3|storage/i.test(`${d.description} ${d.planCode ?? ''}`) || d.domain === options.cloudProjectId)
+      } else if (
+        /object storage|s3|storage/i.test(
+          `${d.description} ${d.planCode ?? ''}`,
+        ) ||
+        d.domain === options.cloudProjectId
+      )
         category = 'storage';
       lines.push(
         makeLine({
@@ -107,9 +138,17 @@ export async function collectBills(
 }
 
 /** Pay-as-you-go usage of the running month (provisional until it is billed). */
-export async function collectConsumption(api: OvhApi, period: string, vps: OvhVpsInfo[]): Promise<CostLine[]> {
-  const txs = await api.get<OvhConsumptionTransaction[]>('/me/consumption/usage/current');
-  const nodeOf = new Map(vps.filter(v => v.node).map(v => [v.serviceId, v.node!]));
+export async function collectConsumption(
+  api: OvhApi,
+  period: string,
+  vps: OvhVpsInfo[],
+): Promise<CostLine[]> {
+  const txs = await api.get<OvhConsumptionTransaction[]>(
+    '/me/consumption/usage/current',
+  );
+  const nodeOf = new Map(
+    vps.filter(v => v.node).map(v => [v.serviceId, v.node!]),
+  );
   return txs.flatMap(tx =>
     tx.elements.map(el =>
       makeLine({
@@ -117,7 +156,11 @@ export async function collectConsumption(api: OvhApi, period: string, vps: OvhVp
         date: tx.beginDate,
         source: 'ovh-consumption',
         externalId: `${tx.id}/${el.serviceId}/${el.planCode}`,
-        category: nodeOf.has(el.serviceId) ? 'compute' : /storage/i.test(el.planFamily) ? 'storage' : 'other',
+        category: nodeOf.has(el.serviceId)
+          ? 'compute'
+          : /storage/i.test(el.planFamily)
+          ? 'storage'
+          : 'other',
         node: nodeOf.get(el.serviceId) ?? null,
         description: `${el.planFamily} ${el.planCode} (consumption, provisional)`,
         amount: el.price.value,
@@ -128,8 +171,14 @@ export async function collectConsumption(api: OvhApi, period: string, vps: OvhVp
 }
 
 /** Object Storage of the Public Cloud project (the S3 buffer), running month. */
-export async function collectCloudStorage(api: OvhApi, period: string, projectId: string): Promise<CostLine[]> {
-  const usage = await api.get<OvhCloudUsage>(`/cloud/project/${projectId}/usage/current`);
+export async function collectCloudStorage(
+  api: OvhApi,
+  period: string,
+  projectId: string,
+): Promise<CostLine[]> {
+  const usage = await api.get<OvhCloudUsage>(
+    `/cloud/project/${projectId}/usage/current`,
+  );
   return (usage.hourlyUsage?.storage ?? []).map(s =>
     makeLine({
       period,
@@ -144,34 +193,61 @@ export async function collectCloudStorage(api: OvhApi, period: string, projectId
 }
 
 /** OVH's own forecast of the running month's pay-as-you-go cost, HT. */
-export async function ovhForecastHT(api: OvhApi, projectId?: string): Promise<number> {
-  const txs = await api.get<OvhConsumptionTransaction[]>('/me/consumption/usage/forecast');
+export async function ovhForecastHT(
+  api: OvhApi,
+  projectId?: string,
+): Promise<number> {
+  const txs = await api.get<OvhConsumptionTransaction[]>(
+    '/me/consumption/usage/forecast',
+  );
   let total = txs.reduce((s, t) => s + (t.price?.value ?? 0), 0);
   if (projectId) {
-    const usage = await api.get<OvhCloudUsage>(`/cloud/project/${projectId}/usage/forecast`);
-    total += (usage.hourlyUsage?.storage ?? []).reduce((s, x) => s + x.totalPrice, 0);
+    const usage = await api.get<OvhCloudUsage>(
+      `/cloud/project/${projectId}/usage/forecast`,
+    );
+    total += (usage.hourlyUsage?.storage ?? []).reduce(
+      (s, x) => s + x.totalPrice,
+      0,
+    );
   }
   return round2(total);
 }
 
 /** Past pay-as-you-go totals per month (HT), from /me/consumption/usage/history. */
-export async function consumptionHistoryHT(api: OvhApi, from: string, to: string): Promise<Record<string, number>> {
-  const txs = await api.get<OvhConsumptionTransaction[]>('/me/consumption/usage/history', {
-    beginDate: `${from}-01`,
-    endDate: `${nextPeriod(to)}-01`,
-  });
+export async function consumptionHistoryHT(
+  api: OvhApi,
+  from: string,
+  to: string,
+): Promise<Record<string, number>> {
+  const txs = await api.get<OvhConsumptionTransaction[]>(
+    '/me/consumption/usage/history',
+    {
+      beginDate: `${from}-01`,
+      endDate: `${nextPeriod(to)}-01`,
+    },
+  );
   const out: Record<string, number> = {};
-  for (const t of txs) out[periodOf(t.beginDate)] = round2((out[periodOf(t.beginDate)] ?? 0) + t.price.value);
+  for (const t of txs)
+    out[periodOf(t.beginDate)] = round2(
+      (out[periodOf(t.beginDate)] ?? 0) + t.price.value,
+    );
   return out;
 }
 
 /** Everything OVH says about a period, as normalized lines. */
-export async function collectOvh(api: OvhApi, period: string, options: OvhSourceOptions): Promise<CostLine[]> {
+export async function collectOvh(
+  api: OvhApi,
+  period: string,
+  options: OvhSourceOptions,
+): Promise<CostLine[]> {
   const vps = await listVps(api, options);
   const lines = await collectBills(api, period, vps, options);
   if (period === currentPeriod(options.now)) {
     lines.push(...(await collectConsumption(api, period, vps)));
-    if (options.cloudProjectId) lines.push(...(await collectCloudStorage(api, period, options.cloudProjectId)));
+    if (options.cloudProjectId)
+      lines.push(
+        ...(await collectCloudStorage(api, period, options.cloudProjectId)),
+      );
   }
   return lines;
 }

@@ -42,7 +42,11 @@ export interface OvhConsumptionTransaction {
   lastUpdate: string;
   creationDate?: string;
   price: OvhPrice;
-  priceByPlanFamily: { planFamily: string; price: OvhPrice; quantity: number }[];
+  priceByPlanFamily: {
+    planFamily: string;
+    price: OvhPrice;
+    quantity: number;
+  }[];
   serviceIds: number[];
   elements: {
     planCode: string;
@@ -58,7 +62,13 @@ export interface OvhConsumptionTransaction {
 export interface OvhVps {
   name: string;
   displayName: string;
-  model: { name: string; offer: string; vcore: number; memory: number; disk: number };
+  model: {
+    name: string;
+    offer: string;
+    vcore: number;
+    memory: number;
+    disk: number;
+  };
   state: string;
   zone: string;
   vcore: number;
@@ -74,7 +84,12 @@ export interface OvhServiceInfos {
   creation: string;
   expiration: string;
   renewalType: string;
-  renew: { automatic: boolean; deleteAtExpiration: boolean; forced: boolean; period: number | null } | null;
+  renew: {
+    automatic: boolean;
+    deleteAtExpiration: boolean;
+    forced: boolean;
+    period: number | null;
+  } | null;
 }
 
 /** GET /cloud/project/{projectId}/usage/current|forecast */
@@ -87,10 +102,18 @@ export interface OvhCloudUsage {
       bucketName: string | null;
       type: string;
       totalPrice: number;
-      stored: { quantity: { unit: string; value: number }; totalPrice: number } | null;
-      outgoingBandwidth: { quantity: { unit: string; value: number }; totalPrice: number } | null;
+      stored: {
+        quantity: { unit: string; value: number };
+        totalPrice: number;
+      } | null;
+      outgoingBandwidth: {
+        quantity: { unit: string; value: number };
+        totalPrice: number;
+      } | null;
     }[];
     instance: { region: string; reference: string; totalPrice: number }[];
   } | null;
-  monthlyUsage: { instance: { region: string; reference: string; totalPrice: number }[] } | null;
+  monthlyUsage: {
+    instance: { region: string; reference: string; totalPrice: number }[];
+  } | null;
 }

@@ -4,7 +4,10 @@ import type { Knex } from 'knex';
  * Schema migrations, in code so that the backend (coreServices.database),
  * the CLI (a local SQLite file) and the bench share them as they are.
  */
-const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }> = {
+const migrations: Record<
+  string,
+  { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+> = {
   '20261126_01_cost_lines': {
     async up(knex) {
       await knex.schema.createTable('finops_cost_lines', t => {
@@ -25,7 +28,9 @@ const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
         t.string('currency', 3).notNullable();
         t.boolean('estimate').notNullable();
         t.string('bill_id', 64).nullable();
-        t.unique(['source', 'period', 'external_id'], { indexName: 'finops_cost_lines_identity' });
+        t.unique(['source', 'period', 'external_id'], {
+          indexName: 'finops_cost_lines_identity',
+        });
         t.index(['period'], 'finops_cost_lines_period');
         t.index(['bill_id'], 'finops_cost_lines_bill');
       });
@@ -41,7 +46,14 @@ const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
         t.bigInteger('vat_micro').notNullable();
         t.bigInteger('ttc_micro').notNullable();
         t.integer('lines').notNullable();
-        t.primary(['period', 'source', 'category', 'node', 'service', 'estimate']);
+        t.primary([
+          'period',
+          'source',
+          'category',
+          'node',
+          'service',
+          'estimate',
+        ]);
       });
       await knex.schema.createTable('finops_allocations', t => {
         t.string('period', 7).notNullable();
@@ -66,7 +78,12 @@ const migrations: Record<string, { up(knex: Knex): Promise<void>; down(knex: Kne
       });
     },
     async down(knex) {
-      for (const t of ['finops_ingestions', 'finops_allocations', 'finops_monthly', 'finops_cost_lines'])
+      for (const t of [
+        'finops_ingestions',
+        'finops_allocations',
+        'finops_monthly',
+        'finops_cost_lines',
+      ])
         await knex.schema.dropTableIfExists(t);
     },
   },
@@ -79,5 +96,8 @@ export const migrationSource: Knex.MigrationSource<string> = {
 };
 
 export async function migrate(knex: Knex) {
-  await knex.migrate.latest({ migrationSource, tableName: 'finops_knex_migrations' });
+  await knex.migrate.latest({
+    migrationSource,
+    tableName: 'finops_knex_migrations',
+  });
 }

@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
-import { CostLine, CostSource, fromMicro } from '@internal/plugin-uyoop-finops-common';
+import {
+  CostLine,
+  CostSource,
+  fromMicro,
+} from '@internal/plugin-uyoop-finops-common';
 import { toMicro } from '@internal/plugin-uyoop-finops-common';
 import { migrate } from './migrations';
 
@@ -50,12 +54,20 @@ export class CostStore {
    * drops what the source no longer reports. Rebuilds the monthly rollup of
    * the touched periods. One transaction.
    */
-  async replaceLines(lines: CostLine[], replace: { source: CostSource; period: string }[] = []): Promise<void> {
+  async replaceLines(
+    lines: CostLine[],
+    replace: { source: CostSource; period: string }[] = [],
+  ): Promise<void> {
     const keys = new Map<string, { source: CostSource; period: string }>();
-    for (const k of [...replace, ...lines.map(l => ({ source: l.source, period: l.period }))]) keys.set(`${k.source}|${k.period}`, k);
+    for (const k of [
+      ...replace,
+      ...lines.map(l => ({ source: l.source, period: l.period })),
+    ])
+      keys.set(`${k.source}|${k.period}`, k);
     const periods = [...new Set([...keys.values()].map(k => k.period))];
     await this.db.transaction(async tx => {
-      for (const k of keys.values()) await tx('finops_cost_lines').where(k).delete();
+      for (const k of keys.values())
+        await tx('finops_cost_lines').where(k).delete();
       const rows = lines.map(l => ({
         period: l.period,
         date: l.date,
@@ -73,7 +85,8 @@ export class CostStore {
         estimate: l.estimate,
         bill_id: l.billId,
       }));
-      for (let i = 0; i < rows.length; i += CHUNK) await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
       await this.rebuildRollup(tx, periods);
     });
   }
@@ -81,7 +94,10 @@ export class CostStore {
   /** Deletes the lines of a source for periods (e.g. estimates once invoices exist). */
   async deleteLines(source: CostSource, periods: string[]): Promise<void> {
     await this.db.transaction(async tx => {
-      await tx('finops_cost_lines').where({ source }).whereIn('period', periods).delete();
+      await tx('finops_cost_lines')
+        .where({ source })
+        .whereIn('period', periods)
+        .delete();
       await this.rebuildRollup(tx, periods);
     });
   }
@@ -94,7 +110,9 @@ export class CostStore {
         `INSERT INTO finops_monthly (period, source, category, node, service, estimate, ht_micro, vat_micro, ttc_micro, lines)
          SELECT period, source, category, COALESCE(node, ''), COALESCE(service, ''), estimate,
                 SUM(ht_micro), SUM(vat_micro), SUM(ttc_micro), COUNT(*)
-         FROM finops_cost_lines WHERE period IN (${chunk.map(() => '?').join(',')})
+         FROM finops_cost_lines WHERE period IN (${chunk
+           .map(() => '?')
+           .join(',')})
          GROUP BY period, source, category, COALESCE(node, ''), COALESCE(service, ''), estimate`,
         chunk,
       );
@@ -102,7 +120,9 @@ export class CostStore {
   }
 
   async monthly(from: string, to: string): Promise<MonthlyRollupRow[]> {
-    const rows = await this.db('finops_monthly').whereBetween('period', [from, to]).orderBy('period');
+    const rows = await this.db('finops_monthly')
+      .whereBetween('period', [from, to])
+      .orderBy('period');
     return rows.map(r => ({
       period: r.period,
       source: r.source,
@@ -118,12 +138,20 @@ export class CostStore {
   }
 
   async periods(): Promise<string[]> {
-    const rows = await this.db('finops_monthly').distinct('period').orderBy('period');
+    const rows = await this.db('finops_monthly')
+      .distinct('period')
+      .orderBy('period');
     return rows.map(r => r.period);
   }
 
-  async lines(filter: { period?: string; billId?: string; source?: CostSource } = {}): Promise<CostLine[]> {
-    const q = this.db('finops_cost_lines').orderBy(['period', 'source', 'external_id']);
+  async lines(
+    filter: { period?: string; billId?: string; source?: CostSource } = {},
+  ): Promise<CostLine[]> {
+    const q = this.db('finops_cost_lines').orderBy([
+      'period',
+      'source',
+      'external_id',
+    ]);
     if (filter.period) q.where('period', filter.period);
     if (filter.billId) q.where('bill_id', filter.billId);
     if (filter.source) q.where('source', filter.source);
@@ -146,7 +174,16 @@ export class CostStore {
     }));
   }
 
-  async invoices(): Promise<{ billId: string; period: string; htMicro: number; vatMicro: number; ttcMicro: number; lines: number }[]> {
+  async invoices(): Promise<
+    {
+      billId: string;
+      period: string;
+      htMicro: number;
+      vatMicro: number;
+      ttcMicro: number;
+      lines: number;
+    }[]
+  > {
     const rows = await this.db('finops_cost_lines')
       .whereNotNull('bill_id')
       .select('bill_id')
@@ -155,22 +192,44 @@ export class CostStore {
       .count({ lines: '*' })
       .groupBy('bill_id')
       .orderBy('bill_id');
-    return rows.map((r: any) => ({ billId: r.bill_id, period: r.period, htMicro: n(r.ht), vatMicro: n(r.vat), ttcMicro: n(r.ttc), lines: n(r.lines) }));
+    return rows.map((r: any) => ({
+      billId: r.bill_id,
+      period: r.period,
+      htMicro: n(r.ht),
+      vatMicro: n(r.vat),
+      ttcMicro: n(r.ttc),
+      lines: n(r.lines),
+    }));
   }
 
-  async replaceAllocations(periods: string[], rows: AllocationRow[]): Promise<void> {
+  async replaceAllocations(
+    periods: string[],
+    rows: AllocationRow[],
+  ): Promise<void> {
     await this.db.transaction(async tx => {
       await tx('finops_allocations').whereIn('period', periods).delete();
-      for (let i = 0; i < rows.length; i += 500) await tx('finops_allocations').insert(rows.slice(i, i + 500));
+      for (let i = 0; i < rows.length; i += 500)
+        await tx('finops_allocations').insert(rows.slice(i, i + 500));
     });
   }
 
   async allocations(from: string, to: string): Promise<AllocationRow[]> {
-    const rows = await this.db('finops_allocations').whereBetween('period', [from, to]);
+    const rows = await this.db('finops_allocations').whereBetween('period', [
+      from,
+      to,
+    ]);
     return rows.map(r => ({ ...r, share: n(r.share) }));
   }
 
-  async recordIngestion(r: { startedAt: string; finishedAt: string; periods: string[]; sources: string[]; lines: number; status: 'ok' | 'failed'; message?: string }) {
+  async recordIngestion(r: {
+    startedAt: string;
+    finishedAt: string;
+    periods: string[];
+    sources: string[];
+    lines: number;
+    status: 'ok' | 'failed';
+    message?: string;
+  }) {
     await this.db('finops_ingestions').insert({
       started_at: r.startedAt,
       finished_at: r.finishedAt,

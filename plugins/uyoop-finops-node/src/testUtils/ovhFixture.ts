@@ -8,11 +8,26 @@ import type { OvhAccount, OvhContractServer } from './ovhContractServer';
 import type { OvhBill, OvhBillDetail, OvhPrice } from '../ovh/types';
 
 export const FIXTURE_PROJECT = '5f1c0ffee0ddf00d5f1c0ffee0ddf00d';
-export const FIXTURE_VPS = { 'core-prod': 'vps-1a2b3c4d.vps.ovh.net', 'ai-lab': 'vps-5e6f7a8b.vps.ovh.net' };
+export const FIXTURE_VPS = {
+  'core-prod': 'vps-1a2b3c4d.vps.ovh.net',
+  'ai-lab': 'vps-5e6f7a8b.vps.ovh.net',
+};
 
-const price = (value: number): OvhPrice => ({ currencyCode: 'EUR', text: `${value.toFixed(2)} €`, value });
+const price = (value: number): OvhPrice => ({
+  currencyCode: 'EUR',
+  text: `${value.toFixed(2)} €`,
+  value,
+});
 
-const detail = (billId: string, n: number, description: string, domain: string, ht: number, period: string, planCode: string): OvhBillDetail => ({
+const detail = (
+  billId: string,
+  n: number,
+  description: string,
+  domain: string,
+  ht: number,
+  period: string,
+  planCode: string,
+): OvhBillDetail => ({
   billDetailId: `${billId}-${n}`,
   description,
   domain,
@@ -29,13 +44,55 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
   const bills = periods.map((period, i) => {
     const billId = `FR${String(48000000 + i)}`;
     const details = [
-      detail(billId, 1, 'VPS-3 monthly rental', FIXTURE_VPS['core-prod'], 11.9, period, 'vps-2025-model3'),
-      detail(billId, 2, 'VPS-2 monthly rental', FIXTURE_VPS['ai-lab'], 6.0, period, 'vps-2025-model2'),
-      detail(billId, 3, 'Domain renewal (monthly share)', 'uyoop.fr', 4.17, period, 'domain-fr'),
-      detail(billId, 4, 'Domain renewal (monthly share)', 'cgenti.com', 4.16, period, 'domain-com'),
-      detail(billId, 5, 'Public Cloud Object Storage', FIXTURE_PROJECT, 2.5, period, 'storage-standard'),
+      detail(
+        billId,
+        1,
+        'VPS-3 monthly rental',
+        FIXTURE_VPS['core-prod'],
+        11.9,
+        period,
+        'vps-2025-model3',
+      ),
+      detail(
+        billId,
+        2,
+        'VPS-2 monthly rental',
+        FIXTURE_VPS['ai-lab'],
+        6.0,
+        period,
+        'vps-2025-model2',
+      ),
+      detail(
+        billId,
+        3,
+        'Domain renewal (monthly share)',
+        'uyoop.fr',
+        4.17,
+        period,
+        'domain-fr',
+      ),
+      detail(
+        billId,
+        4,
+        'Domain renewal (monthly share)',
+        'cgenti.com',
+        4.16,
+        period,
+        'domain-com',
+      ),
+      detail(
+        billId,
+        5,
+        'Public Cloud Object Storage',
+        FIXTURE_PROJECT,
+        2.5,
+        period,
+        'storage-standard',
+      ),
     ];
-    const ht = Math.round(details.reduce((s, d) => s + d.totalPrice.value, 0) * 100) / 100;
+    const ht =
+      Math.round(details.reduce((s, d) => s + d.totalPrice.value, 0) * 100) /
+      100;
     const tax = Math.round(ht * 0.2 * 100) / 100;
     const bill: OvhBill = {
       billId,
@@ -51,13 +108,28 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
     };
     return { bill, details };
   });
-  const vps = (Object.entries(FIXTURE_VPS) as [keyof typeof FIXTURE_VPS, string][]).map(([node, name], i) => ({
+  const vps = (
+    Object.entries(FIXTURE_VPS) as [keyof typeof FIXTURE_VPS, string][]
+  ).map(([node, name], i) => ({
     vps: {
       name,
       displayName: node,
-      model: node === 'core-prod'
-        ? { name: 'vps-2025-model3', offer: 'VPS-3', vcore: 8, memory: 24576, disk: 200 }
-        : { name: 'vps-2025-model2', offer: 'VPS-2', vcore: 4, memory: 12288, disk: 100 },
+      model:
+        node === 'core-prod'
+          ? {
+              name: 'vps-2025-model3',
+              offer: 'VPS-3',
+              vcore: 8,
+              memory: 24576,
+              disk: 200,
+            }
+          : {
+              name: 'vps-2025-model2',
+              offer: 'VPS-2',
+              vcore: 4,
+              memory: 12288,
+              disk: 100,
+            },
       state: 'running',
       zone: 'Region OpenStack: os-gra9',
       vcore: node === 'core-prod' ? 8 : 4,
@@ -71,7 +143,12 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
       creation: '2026-02-01',
       expiration: '2027-02-01',
       renewalType: 'automaticV2016',
-      renew: { automatic: true, deleteAtExpiration: false, forced: false, period: 1 },
+      renew: {
+        automatic: true,
+        deleteAtExpiration: false,
+        forced: false,
+        period: 1,
+      },
     },
   }));
   const tx = (id: number, value: number) => ({
@@ -80,15 +157,41 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
     endDate: null,
     lastUpdate: `${periods[periods.length - 1]}-15T00:00:00+01:00`,
     price: price(value),
-    priceByPlanFamily: [{ planFamily: 'storage', price: price(value), quantity: 1 }],
+    priceByPlanFamily: [
+      { planFamily: 'storage', price: price(value), quantity: 1 },
+    ],
     serviceIds: [2000],
-    elements: [{ planCode: 'storage-standard.consumption', planFamily: 'storage', serviceId: 2000, price: price(value), quantity: 1, details: [] }],
+    elements: [
+      {
+        planCode: 'storage-standard.consumption',
+        planFamily: 'storage',
+        serviceId: 2000,
+        price: price(value),
+        quantity: 1,
+        details: [],
+      },
+    ],
   });
   const usage = (value: number) => ({
-    period: { from: `${periods[periods.length - 1]}-01T00:00:00Z`, to: `${periods[periods.length - 1]}-28T00:00:00Z` },
+    period: {
+      from: `${periods[periods.length - 1]}-01T00:00:00Z`,
+      to: `${periods[periods.length - 1]}-28T00:00:00Z`,
+    },
     lastUpdate: `${periods[periods.length - 1]}-15T00:00:00Z`,
     hourlyUsage: {
-      storage: [{ region: 'GRA', bucketName: 'backups-locked', type: 'storage-standard', totalPrice: value, stored: { quantity: { unit: 'GiB·h', value: 36000 }, totalPrice: value }, outgoingBandwidth: null }],
+      storage: [
+        {
+          region: 'GRA',
+          bucketName: 'backups-locked',
+          type: 'storage-standard',
+          totalPrice: value,
+          stored: {
+            quantity: { unit: 'GiB·h', value: 36000 },
+            totalPrice: value,
+          },
+          outgoingBandwidth: null,
+        },
+      ],
       instance: [],
     },
     monthlyUsage: { instance: [] },
@@ -96,13 +199,26 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
   return {
     bills,
     vps,
-    consumption: { current: [tx(1, 1.25)], forecast: [tx(2, 2.5)], history: bills.map((b, i) => ({ ...tx(10 + i, 2.5), beginDate: b.bill.date })) },
-    cloud: { [FIXTURE_PROJECT]: { current: usage(1.25), forecast: usage(2.5) } },
+    consumption: {
+      current: [tx(1, 1.25)],
+      forecast: [tx(2, 2.5)],
+      history: bills.map((b, i) => ({
+        ...tx(10 + i, 2.5),
+        beginDate: b.bill.date,
+      })),
+    },
+    cloud: {
+      [FIXTURE_PROJECT]: { current: usage(1.25), forecast: usage(2.5) },
+    },
   };
 }
 
 /** The rules `accessRules()` asks for, as the contract server grants them. */
-export const FIXTURE_KEYS = { appKey: 'fixture-app-key', appSecret: 'fixture-app-secret-3f9a', consumerKey: 'fixture-consumer-key-77c1' };
+export const FIXTURE_KEYS = {
+  appKey: 'fixture-app-key',
+  appSecret: 'fixture-app-secret-3f9a',
+  consumerKey: 'fixture-consumer-key-77c1',
+};
 
 /**
  * The `ovh` client uses Node's global HTTPS agent and offers no option for a
@@ -110,5 +226,8 @@ export const FIXTURE_KEYS = { appKey: 'fixture-app-key', appSecret: 'fixture-app
  */
 export function trustContractServer(server: OvhContractServer) {
   const ca = globalAgent.options.ca;
-  globalAgent.options.ca = [...(Array.isArray(ca) ? ca : ca ? [ca] : []), server.ca] as string[];
+  globalAgent.options.ca = [
+    ...(Array.isArray(ca) ? ca : ca ? [ca] : []),
+    server.ca,
+  ] as string[];
 }

@@ -1,4 +1,8 @@
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Typography } from '@material-ui/core';
@@ -11,16 +15,26 @@ export const EntityCostCard = () => {
   const { entity } = useEntity();
   const api = useApi(finopsApiRef);
   const kind = entity.kind.toLowerCase() === 'component' ? 'service' : 'node';
-  const { value, loading, error } = useAsync(() => api.entityCost(kind, entity.metadata.name), [api, kind, entity.metadata.name]);
+  const { value, loading, error } = useAsync(
+    () => api.entityCost(kind, entity.metadata.name),
+    [api, kind, entity.metadata.name],
+  );
   const last = value?.months[value.months.length - 1];
   return (
     <InfoCard title="Monthly cost">
       {loading && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
-      {value && !last && <Typography variant="body2">No cost recorded for {entity.metadata.name} yet.</Typography>}
+      {value && !last && (
+        <Typography variant="body2">
+          No cost recorded for {entity.metadata.name} yet.
+        </Typography>
+      )}
       {value && last && (
         <>
-          <Typography variant="h5" aria-label={`monthly cost of ${entity.metadata.name}`}>
+          <Typography
+            variant="h5"
+            aria-label={`monthly cost of ${entity.metadata.name}`}
+          >
             {last.ttc.toFixed(2)} EUR TTC
           </Typography>
           <Typography variant="body2" color="textSecondary">

@@ -1,6 +1,10 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { screen } from '@testing-library/react';
-import { compareCosts, legacySummary, sovereignSummary } from '@internal/plugin-uyoop-finops-common';
+import {
+  compareCosts,
+  legacySummary,
+  sovereignSummary,
+} from '@internal/plugin-uyoop-finops-common';
 import type { FinopsApi } from '../api';
 import { finopsApiRef } from '../api';
 import { FinopsPage } from './FinopsPage';
@@ -11,10 +15,25 @@ const fakeApi: FinopsApi = {
   monthly: async () => ({
     currency: 'EUR',
     months: [
-      { period: '2026-10', byService: { mailcow: { ht: 2, vat: 0.4, ttc: 2.4 }, domains: { ht: 8.33, vat: 1.67, ttc: 10 } }, total: { ht: 10.33, vat: 2.07, ttc: 12.4 }, estimate: true },
+      {
+        period: '2026-10',
+        byService: {
+          mailcow: { ht: 2, vat: 0.4, ttc: 2.4 },
+          domains: { ht: 8.33, vat: 1.67, ttc: 10 },
+        },
+        total: { ht: 10.33, vat: 2.07, ttc: 12.4 },
+        estimate: true,
+      },
     ],
   }),
-  breakdown: async () => ({ period: '2026-11', by: 'system', rows: [{ key: 'mail', system: 'mail', ht: 2, ttc: 2.4, share: 0.2 }], method: 'catalog-even-split', idle: { ht: 0, vat: 0, ttc: 0 }, currency: 'EUR' }),
+  breakdown: async () => ({
+    period: '2026-11',
+    by: 'system',
+    rows: [{ key: 'mail', system: 'mail', ht: 2, ttc: 2.4, share: 0.2 }],
+    method: 'catalog-even-split',
+    idle: { ht: 0, vat: 0, ttc: 0 },
+    currency: 'EUR',
+  }),
   legacy: async () => ({
     legacy,
     sovereign,
@@ -23,21 +42,42 @@ const fakeApi: FinopsApi = {
     measured: null,
     estimate: true,
   }),
-  forecast: async () => ({ basis: 'TTC', history: [{ period: '2026-10', value: 34.48 }], linear: [{ period: '2026-11', value: 34.48 }], ovh: null }),
+  forecast: async () => ({
+    basis: 'TTC',
+    history: [{ period: '2026-10', value: 34.48 }],
+    linear: [{ period: '2026-11', value: 34.48 }],
+    ovh: null,
+  }),
   budgets: async () => ({ period: '2026-11', budgets: [] }),
-  entityCost: async () => ({ entity: 'core-prod', kind: 'node', basis: 'TTC', months: [], estimate: true }),
+  entityCost: async () => ({
+    entity: 'core-prod',
+    kind: 'node',
+    basis: 'TTC',
+    months: [],
+    estimate: true,
+  }),
 };
 
 describe('FinopsPage', () => {
   it("shows legacy against sovereign with the dossier's figures, labelled estimate", async () => {
     await renderInTestApp(<FinopsPage />, { apis: [[finopsApiRef, fakeApi]] });
-    expect(await screen.findByText(/estimate: dossier target prices/)).toBeInTheDocument();
-    const table = screen.getByRole('table', { name: 'legacy against sovereign' });
-    expect(table).toHaveTextContent('Proton 119.88 + Microsoft 66.24 + O2Switch 84.00 + Registrars 125.00 = 395.12 EUR HT a year');
+    expect(
+      await screen.findByText(/estimate: dossier target prices/),
+    ).toBeInTheDocument();
+    const table = screen.getByRole('table', {
+      name: 'legacy against sovereign',
+    });
+    expect(table).toHaveTextContent(
+      'Proton 119.88 + Microsoft 66.24 + O2Switch 84.00 + Registrars 125.00 = 395.12 EUR HT a year',
+    );
     expect(table).toHaveTextContent('~24.28 EUR TTC a month');
     expect(table).toHaveTextContent('~28 EUR TTC a month');
     expect(table).toHaveTextContent('~35 EUR TTC a month');
-    expect(screen.getByRole('img', { name: 'legacy against sovereign, EUR TTC a month' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', {
+        name: 'legacy against sovereign, EUR TTC a month',
+      }),
+    ).toBeInTheDocument();
     expect(screen.getByText(/Sovereignty/)).toBeInTheDocument();
   });
 });

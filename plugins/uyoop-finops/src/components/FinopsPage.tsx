@@ -5,10 +5,24 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Chip, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@material-ui/core';
+import {
+  Chip,
+  Grid,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { finopsApiRef } from '../api';
-import { BudgetChart, ForecastChart, LegacyChart, MonthlyStackedChart } from './charts';
+import {
+  BudgetChart,
+  ForecastChart,
+  LegacyChart,
+  MonthlyStackedChart,
+} from './charts';
 
 const f = (v: number) => v.toFixed(2);
 
@@ -16,7 +30,13 @@ const f = (v: number) => v.toFixed(2);
 export const FinopsPage = () => {
   const api = useApi(finopsApiRef);
   const { value, loading, error } = useAsync(async () => {
-    const [monthly, legacy, budgets, forecast, systems] = await Promise.all([api.monthly(), api.legacy(), api.budgets(), api.forecast(), api.breakdown('system')]);
+    const [monthly, legacy, budgets, forecast, systems] = await Promise.all([
+      api.monthly(),
+      api.legacy(),
+      api.budgets(),
+      api.forecast(),
+      api.breakdown('system'),
+    ]);
     return { monthly, legacy, budgets, forecast, systems };
   }, [api]);
   if (loading) return <Progress />;
@@ -28,44 +48,86 @@ export const FinopsPage = () => {
       <Grid container spacing={3}>
         <Grid item xs={12}>
           {estimate ? (
-            <Chip color="secondary" label="estimate: dossier target prices (no OVH credentials)" />
+            <Chip
+              color="secondary"
+              label="estimate: dossier target prices (no OVH credentials)"
+            />
           ) : (
-            <Chip color="primary" label={`measured from OVH invoices (${legacy.measured?.period})`} />
+            <Chip
+              color="primary"
+              label={`measured from OVH invoices (${legacy.measured?.period})`}
+            />
           )}
         </Grid>
         <Grid item xs={12} lg={6}>
-          <InfoCard title="Legacy against sovereign" subheader="EUR TTC a month; the legacy bill is stated HT a year">
+          <InfoCard
+            title="Legacy against sovereign"
+            subheader="EUR TTC a month; the legacy bill is stated HT a year"
+          >
             <LegacyChart report={legacy} />
             <Table size="small" aria-label="legacy against sovereign">
               <TableBody>
                 <TableRow>
                   <TableCell>Legacy SaaS, 2025</TableCell>
                   <TableCell>
-                    {legacy.legacy.lines.map(l => `${l.provider} ${f(l.annualHT)}`).join(' + ')} = {f(legacy.legacy.annualHT)} EUR HT a year
+                    {legacy.legacy.lines
+                      .map(l => `${l.provider} ${f(l.annualHT)}`)
+                      .join(' + ')}{' '}
+                    = {f(legacy.legacy.annualHT)} EUR HT a year
                   </TableCell>
-                  <TableCell align="right">{f(legacy.legacy.monthlyTTC)} EUR TTC a month</TableCell>
+                  <TableCell align="right">
+                    {f(legacy.legacy.monthlyTTC)} EUR TTC a month
+                  </TableCell>
                 </TableRow>
                 <TableRow>
                   <TableCell>Sovereign fixed</TableCell>
-                  <TableCell>{legacy.sovereign.lines.filter(l => l.kind === 'fixed').map(l => `${l.label} ${l.approximate && !l.fromInvoice ? '~' : ''}${f(l.monthly)}`).join(' + ')}</TableCell>
-                  <TableCell align="right">~{f(legacy.sovereign.fixedTTC)} EUR TTC a month</TableCell>
+                  <TableCell>
+                    {legacy.sovereign.lines
+                      .filter(l => l.kind === 'fixed')
+                      .map(
+                        l =>
+                          `${l.label} ${
+                            l.approximate && !l.fromInvoice ? '~' : ''
+                          }${f(l.monthly)}`,
+                      )
+                      .join(' + ')}
+                  </TableCell>
+                  <TableCell align="right">
+                    ~{f(legacy.sovereign.fixedTTC)} EUR TTC a month
+                  </TableCell>
                 </TableRow>
                 <TableRow>
                   <TableCell>Sovereign optimised</TableCell>
-                  <TableCell>fixed + S3 buffer: {f(legacy.sovereign.optimisedTTC)}</TableCell>
-                  <TableCell align="right">~{legacy.sovereign.optimisedApproxTTC} EUR TTC a month</TableCell>
+                  <TableCell>
+                    fixed + S3 buffer: {f(legacy.sovereign.optimisedTTC)}
+                  </TableCell>
+                  <TableCell align="right">
+                    ~{legacy.sovereign.optimisedApproxTTC} EUR TTC a month
+                  </TableCell>
                 </TableRow>
                 <TableRow>
                   <TableCell>Sovereign with the AI node</TableCell>
-                  <TableCell>optimised + VPS-2: {f(legacy.sovereign.fullPackageTTC)}</TableCell>
-                  <TableCell align="right">~{legacy.sovereign.fullPackageApproxTTC} EUR TTC a month</TableCell>
+                  <TableCell>
+                    optimised + VPS-2: {f(legacy.sovereign.fullPackageTTC)}
+                  </TableCell>
+                  <TableCell align="right">
+                    ~{legacy.sovereign.fullPackageApproxTTC} EUR TTC a month
+                  </TableCell>
                 </TableRow>
                 <TableRow>
                   <TableCell>Saving</TableCell>
                   <TableCell>
-                    {f(legacy.optimised.savingMonthlyTTC)} EUR TTC a month ({legacy.optimised.savingPercent}%) optimised, {f(legacy.fullPackage.savingMonthlyTTC)} ({legacy.fullPackage.savingPercent}%) with the AI node
+                    {f(legacy.optimised.savingMonthlyTTC)} EUR TTC a month (
+                    {legacy.optimised.savingPercent}%) optimised,{' '}
+                    {f(legacy.fullPackage.savingMonthlyTTC)} (
+                    {legacy.fullPackage.savingPercent}%) with the AI node
                   </TableCell>
-                  <TableCell align="right">payback: {legacy.optimised.paybackMonths === null ? 'never' : `${legacy.optimised.paybackMonths} months`}</TableCell>
+                  <TableCell align="right">
+                    payback:{' '}
+                    {legacy.optimised.paybackMonths === null
+                      ? 'never'
+                      : `${legacy.optimised.paybackMonths} months`}
+                  </TableCell>
                 </TableRow>
               </TableBody>
             </Table>
@@ -77,12 +139,20 @@ export const FinopsPage = () => {
           </InfoCard>
         </Grid>
         <Grid item xs={12} lg={6}>
-          <InfoCard title="Monthly costs by service" subheader="EUR TTC, stacked">
+          <InfoCard
+            title="Monthly costs by service"
+            subheader="EUR TTC, stacked"
+          >
             <MonthlyStackedChart report={monthly} />
           </InfoCard>
         </Grid>
         <Grid item xs={12} lg={6}>
-          <InfoCard title="Budget burn" subheader={`${budgets.period}, EUR ${budgets.budgets[0]?.basis ?? 'TTC'}`}>
+          <InfoCard
+            title="Budget burn"
+            subheader={`${budgets.period}, EUR ${
+              budgets.budgets[0]?.basis ?? 'TTC'
+            }`}
+          >
             <BudgetChart budgets={budgets.budgets} />
             <Table size="small" aria-label="budgets">
               <TableHead>
@@ -97,8 +167,12 @@ export const FinopsPage = () => {
                 {budgets.budgets.map(b => (
                   <TableRow key={b.budget.name}>
                     <TableCell>{b.budget.name}</TableCell>
-                    <TableCell align="right">{f(b.spent)} EUR {b.basis}</TableCell>
-                    <TableCell align="right">{f(b.budget.monthly)} EUR {b.basis}</TableCell>
+                    <TableCell align="right">
+                      {f(b.spent)} EUR {b.basis}
+                    </TableCell>
+                    <TableCell align="right">
+                      {f(b.budget.monthly)} EUR {b.basis}
+                    </TableCell>
                     <TableCell>{b.status}</TableCell>
                   </TableRow>
                 ))}
@@ -107,12 +181,18 @@ export const FinopsPage = () => {
           </InfoCard>
         </Grid>
         <Grid item xs={12} lg={6}>
-          <InfoCard title="Forecast" subheader="EUR TTC a month: actual, linear projection, OVH forecast">
+          <InfoCard
+            title="Forecast"
+            subheader="EUR TTC a month: actual, linear projection, OVH forecast"
+          >
             <ForecastChart report={forecast} />
           </InfoCard>
         </Grid>
         <Grid item xs={12}>
-          <InfoCard title={`By System, ${systems.period}`} subheader={`allocation: ${systems.method}`}>
+          <InfoCard
+            title={`By System, ${systems.period}`}
+            subheader={`allocation: ${systems.method}`}
+          >
             <Table size="small" aria-label="costs by system">
               <TableHead>
                 <TableRow>
