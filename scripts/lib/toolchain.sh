@@ -17,7 +17,9 @@ ensure_node() {
   local major
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -ge 22 ]; then
-    export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
+    # The running Node's own headers: an inherited npm_config_nodedir (npm passes
+    # its config to scripts) may point at another Node's.
+    export npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")"
     return
   fi
   local dir="$uyoop_cache/node-$NODE_VERSION"
