@@ -5,7 +5,7 @@
  * Run (root, after scripts/prepare.d/ansible-nodes.sh):
  *   node_modules/.bin/tsx bench/provision-noop-converge.ts
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPlatform, repoRoot } from '@internal/platform';
 import {
@@ -18,9 +18,8 @@ import {
 } from '@internal/provision';
 import {
   NodeLab,
-  controllerAddress,
   lanNetns,
-  writeK3sStandin,
+  prepareLabInputs,
 } from '../packages/provision/src/testing/nodes';
 
 const addresses = { 'core-prod': '192.0.2.11', 'ai-lab': '192.0.2.12' };
@@ -40,57 +39,11 @@ async function main() {
   try {
     await lab.start();
     const versions = await readVersions();
-    const standin = writeK3sStandin(lab.work, versions.K3S_VERSION);
-    const secretsDir = join(lab.work, 'secrets');
-    await mkdir(secretsDir);
-    lab.controller('age-keygen', ['-o', join(lab.work, 'age.key')]);
-    const recipient = /public key: (\S+)/.exec(
-      await readFile(join(lab.work, 'age.key'), 'utf8'),
-    )![1];
-    await writeFile(
-      join(lab.work, 'token.txt'),
-      'bench-token-0123456789abcdef',
+    const { args, env, secretsDir } = prepareLabInputs(
+      lab,
+      addresses,
+      versions.K3S_VERSION,
     );
-    lab.controller('age', [
-      '-r',
-      recipient,
-      '-o',
-      join(secretsDir, 'k3s-token.age'),
-      join(lab.work, 'token.txt'),
-    ]);
-    const varsFile = join(lab.work, 'vars.json');
-    await writeFile(
-      varsFile,
-      JSON.stringify({
-        ansible_user: 'uyoop',
-        ansible_ssh_private_key_file: lab.sshKey,
-        common_admin_ssh_keys: [
-          (await readFile(`${lab.sshKey}.pub`, 'utf8')).trim(),
-        ],
-        common_apt_cache_valid_time: 10 * 365 * 86400,
-        security_ssh_admin_sources: [`${controllerAddress}/32`],
-        security_crowdsec_central_api: false,
-        security_crowdsec_whitelist: [`${controllerAddress}/32`],
-        wireguard_userspace: true,
-        wireguard_public_key_dir: join(lab.work, 'wg-keys'),
-        k3s_server_binary_src: standin,
-        k3s_agent_binary_src: standin,
-      }),
-    );
-    const env = {
-      ...process.env,
-      SOPS_AGE_KEY_FILE: join(lab.work, 'age.key'),
-      ANSIBLE_HOST_KEY_CHECKING: 'False',
-      ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
-    };
-    const args = [
-      ...Object.entries(addresses).flatMap(([n, a]) => [
-        '--address',
-        `${n}=${a}`,
-      ]),
-      '--extra-vars',
-      varsFile,
-    ];
     const quiet = { out: () => {}, err: (l: string) => console.error(l) };
     const timed = async (f: () => Promise<number>) => {
       const t = process.hrtime.bigint();

@@ -2,8 +2,8 @@
 # The whole suite: type check; unit and integration tests (jest) against the
 # real backend and the testbed (Kubernetes, Velero, S3 with Object Lock,
 # restic), brought up once for the run; browser end-to-end tests (Debian
-# chromium + playwright-core) against the portal on that testbed; then the
-# testbed's own life cycle. Ends with one "tests: N passed, N failed" line.
+# chromium + playwright-core) against the portal on that testbed; then
+# Ansible on two systemd nodes and the testbed's own life cycle. Ends with one "tests: N passed, N failed" line.
 set -euo pipefail
 source "$(dirname "$0")/lib/toolchain.sh"
 cd "$repo_root"
@@ -48,15 +48,22 @@ else
 fi
 
 log "unit and integration tests"
-yarn backstage-cli repo test --testPathIgnorePatterns 'lifecycle\.test' \
+yarn backstage-cli repo test --testPathIgnorePatterns 'lifecycle\.test' 'nodes\.integration\.test' \
   --json --outputFile="$results/jest.json" || status=1
 
 log "browser end-to-end tests (portal on the testbed)"
 E2E_PORTAL=start:testbed PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" \
   yarn playwright test --reporter=list,json || status=1
 
-log "testbed life cycle"
 stop_testbed
+
+# Two systemd-nspawn nodes converged by Ansible: on their own, so that the
+# rest of the suite does not starve them of the machine's two cores.
+log "Ansible on two systemd nodes"
+yarn backstage-cli repo test --testPathPatterns 'packages/provision/src/testing/nodes\.integration\.test' \
+  --json --outputFile="$results/jest-nodes.json" || status=1
+
+log "testbed life cycle"
 testbed_up=1 # the life-cycle test ends with down; if it fails half-way, the trap still stops it
 yarn backstage-cli repo test --testPathPatterns 'packages/testbed/src/lifecycle\.test' \
   --json --outputFile="$results/jest-lifecycle.json" || status=1
@@ -65,7 +72,7 @@ node -e '
 const fs = require("fs");
 const read = f => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return undefined; } };
 let passed = 0, failed = 0;
-for (const name of ["jest.json", "jest-lifecycle.json"]) {
+for (const name of ["jest.json", "jest-nodes.json", "jest-lifecycle.json"]) {
   const jest = read(`${process.argv[1]}/${name}`);
   if (jest) { passed += jest.numPassedTests; failed += jest.numFailedTests + jest.numRuntimeErrorTestSuites; } else failed++;
 }

@@ -5,6 +5,9 @@ TESTBED_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TESTBED_DIR="$(dirname "$TESTBED_LIB")"               # infra/testbed
 REPO_ROOT="$(cd "$TESTBED_DIR/../.." && pwd)"
 
+# Go from its standard install place when the shell's PATH lacks it.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
+
 # Pinned versions (the single place: infra/versions.env).
 # shellcheck source=infra/versions.env
 source "$REPO_ROOT/infra/versions.env"

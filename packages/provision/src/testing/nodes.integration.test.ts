@@ -11,7 +11,7 @@ import { repoRoot } from '@internal/platform';
 import { meshCli, provisionCli } from '../cli';
 import { nodeProcessRunner, prefixedRunner, ProcessRunner } from '../runner';
 import { readVersions } from '../versions';
-import { NodeLab, controllerAddress, lanNetns, writeK3sStandin } from './nodes';
+import { LabInputs, NodeLab, lanNetns, prepareLabInputs } from './nodes';
 
 const addresses = { 'core-prod': '192.0.2.11', 'ai-lab': '192.0.2.12' };
 const missing = NodeLab.missing();
@@ -37,34 +37,15 @@ describe('site.yml on two systemd nodes', () => {
     'exec',
     lanNetns,
   ]);
-  let varsFile: string;
-  let secretsDir: string;
-  let token: string;
+  let inputs: LabInputs;
 
   const converge = async (extraArgs: string[] = []) => {
     const out: string[] = [];
     const started = Date.now();
     const code = await provisionCli(
-      [
-        ...Object.entries(addresses).flatMap(([n, a]) => [
-          '--address',
-          `${n}=${a}`,
-        ]),
-        '--extra-vars',
-        varsFile,
-        ...extraArgs,
-      ],
+      [...inputs.args, ...extraArgs],
       { out: l => out.push(l), err: l => out.push(l) },
-      {
-        runner,
-        secretsDir,
-        env: {
-          ...process.env,
-          SOPS_AGE_KEY_FILE: join(lab.work, 'age.key'),
-          ANSIBLE_HOST_KEY_CHECKING: 'False',
-          ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
-        },
-      },
+      { runner, secretsDir: inputs.secretsDir, env: inputs.env },
     );
     return {
       code,
@@ -123,45 +104,7 @@ describe('site.yml on two systemd nodes', () => {
       lab.nodes.map(n => [n.name, n.readyAfterMs]),
     );
     const versions = await readVersions();
-    const standin = writeK3sStandin(lab.work, versions.K3S_VERSION);
-    // The K3s join token, encrypted with age as in production (SOPS_AGE_KEY_FILE identity).
-    secretsDir = join(lab.work, 'secrets');
-    await mkdir(secretsDir);
-    lab.controller('age-keygen', ['-o', join(lab.work, 'age.key')]);
-    const recipient = /public key: (\S+)/.exec(
-      await readFile(join(lab.work, 'age.key'), 'utf8'),
-    )![1];
-    token = `uy4-${Math.random().toString(36).slice(2)}${Math.random()
-      .toString(36)
-      .slice(2)}`;
-    await writeFile(join(lab.work, 'token.txt'), token);
-    lab.controller('age', [
-      '-r',
-      recipient,
-      '-o',
-      join(secretsDir, 'k3s-token.age'),
-      join(lab.work, 'token.txt'),
-    ]);
-    varsFile = join(lab.work, 'test-vars.json');
-    await writeFile(
-      varsFile,
-      JSON.stringify({
-        ansible_user: 'uyoop',
-        ansible_ssh_private_key_file: lab.sshKey,
-        common_admin_ssh_keys: [
-          (await readFile(`${lab.sshKey}.pub`, 'utf8')).trim(),
-        ],
-        // The nodes have no network: the prepared apt cache is all they get.
-        common_apt_cache_valid_time: 10 * 365 * 86400,
-        security_ssh_admin_sources: [`${controllerAddress}/32`],
-        security_crowdsec_central_api: false,
-        security_crowdsec_whitelist: [`${controllerAddress}/32`],
-        wireguard_userspace: true,
-        wireguard_public_key_dir: join(lab.work, 'wireguard-public-keys'),
-        k3s_server_binary_src: standin,
-        k3s_agent_binary_src: standin,
-      }),
-    );
+    inputs = prepareLabInputs(lab, addresses, versions.K3S_VERSION);
     measured.lynisFresh = lynisIndex('core-prod');
   }, 600_000);
 
@@ -341,23 +284,9 @@ describe('site.yml on two systemd nodes', () => {
     expect(lab.exec('core-prod', 'pgrep -x wireguard-go').code).toBe(0);
     const out: string[] = [];
     const code = await meshCli(
-      [
-        'status',
-        ...Object.entries(addresses).flatMap(([n, a]) => [
-          '--address',
-          `${n}=${a}`,
-        ]),
-        '--extra-vars',
-        varsFile,
-      ],
+      ['status', ...inputs.args],
       { out: l => out.push(l), err: l => out.push(l) },
-      {
-        runner,
-        env: {
-          ANSIBLE_HOST_KEY_CHECKING: 'False',
-          ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
-        },
-      },
+      { runner, env: inputs.env },
     );
     expect(out.join('\n')).toMatch(/-> ai-lab: handshake \d+ s ago/);
     expect(out.join('\n')).toMatch(/-> core-prod: handshake \d+ s ago/);
@@ -392,7 +321,7 @@ describe('site.yml on two systemd nodes', () => {
           'stat -c %a /etc/rancher/k3s/token; cat /etc/rancher/k3s/token',
         )
         .stdout.split('\n'),
-    ).toEqual(['600', token, '']);
+    ).toEqual(['600', inputs.token, '']);
     // IP forwarding stays on: K3s routes pod traffic.
     expect(
       lab.exec('core-prod', 'sysctl -n net.ipv4.ip_forward').stdout.trim(),
@@ -468,9 +397,9 @@ describe('site.yml on two systemd nodes', () => {
       ).stdout;
       const out: string[] = [];
       const code = await provisionCli(
-        ['--extra-vars', varsFile],
+        ['--extra-vars', inputs.varsFile],
         { out: l => out.push(l), err: l => out.push(l) },
-        { runner: recording, root, secretsDir },
+        { runner: recording, root, secretsDir: inputs.secretsDir },
       );
       expect(code).toBe(1);
       expect(out.join('\n')).toContain(expected);

@@ -368,4 +368,84 @@ export function writeK3sStandin(dir: string, version: string): string {
   return file;
 }
 
+/** What a converge of the lab needs, as an admin would pass it to scripts/provision.ts. */
+export interface LabInputs {
+  /** The K3s join token, in clear, to compare with what the nodes got. */
+  token: string;
+  secretsDir: string;
+  varsFile: string;
+  /** provision arguments: the nodes' lab addresses and the test variables. */
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The K3s stand-in, the join token encrypted with age as in production (the
+ * SOPS_AGE_KEY_FILE identity), and the variables that point the roles at the
+ * lab: the controller as the only admin source, the prepared apt cache, the
+ * userspace WireGuard, the local K3s artefact.
+ */
+export function prepareLabInputs(
+  lab: NodeLab,
+  addresses: Record<string, string>,
+  k3sVersion: string,
+): LabInputs {
+  const standin = writeK3sStandin(lab.work, k3sVersion);
+  const secretsDir = join(lab.work, 'secrets');
+  mkdirSync(secretsDir);
+  const ageKey = join(lab.work, 'age.key');
+  lab.controller('age-keygen', ['-o', ageKey]);
+  const recipient = /public key: (\S+)/.exec(readFileSync(ageKey, 'utf8'))![1];
+  const token = `uy4-${Math.random().toString(36).slice(2)}${Math.random()
+    .toString(36)
+    .slice(2)}`;
+  writeFileSync(join(lab.work, 'token.txt'), token);
+  lab.controller('age', [
+    '-r',
+    recipient,
+    '-o',
+    join(secretsDir, 'k3s-token.age'),
+    join(lab.work, 'token.txt'),
+  ]);
+  const varsFile = join(lab.work, 'test-vars.json');
+  writeFileSync(
+    varsFile,
+    JSON.stringify({
+      ansible_user: 'uyoop',
+      ansible_ssh_private_key_file: lab.sshKey,
+      common_admin_ssh_keys: [readFileSync(`${lab.sshKey}.pub`, 'utf8').trim()],
+      // The nodes have no network: the prepared apt cache is all they get.
+      common_apt_cache_valid_time: 10 * 365 * 86400,
+      security_ssh_admin_sources: [`${controllerAddress}/32`],
+      security_crowdsec_central_api: false,
+      security_crowdsec_whitelist: [`${controllerAddress}/32`],
+      wireguard_userspace: true,
+      wireguard_public_key_dir: join(lab.work, 'wireguard-public-keys'),
+      k3s_server_binary_src: standin,
+      k3s_agent_binary_src: standin,
+    }),
+  );
+  return {
+    token,
+    secretsDir,
+    varsFile,
+    args: [
+      ...Object.entries(addresses).flatMap(([n, a]) => [
+        '--address',
+        `${n}=${a}`,
+      ]),
+      '--extra-vars',
+      varsFile,
+    ],
+    env: {
+      ...process.env,
+      SOPS_AGE_KEY_FILE: ageKey,
+      ANSIBLE_HOST_KEY_CHECKING: 'False',
+      ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
+      // Two cores shared with the rest of the machine: give slow logins time.
+      ANSIBLE_TIMEOUT: '90',
+    },
+  };
+}
+
 export { execFileSync };
