@@ -442,8 +442,6 @@ export function prepareLabInputs(
       SOPS_AGE_KEY_FILE: ageKey,
       ANSIBLE_HOST_KEY_CHECKING: 'False',
       ANSIBLE_SSH_CONTROL_PATH_DIR: lab.controlPathDir,
-      // Two cores shared with the rest of the machine: give slow logins time.
-      ANSIBLE_TIMEOUT: '90',
     },
   };
 }
