@@ -22,7 +22,9 @@ export default defineConfig({
       timeout: 300_000,
     },
     {
-      command: 'true',
+      // The backend belongs to the command above: this entry only waits for
+      // its readiness (a command that ends at once would count as a crash).
+      command: 'sleep 86400',
       url: 'http://localhost:7007/.backstage/health/v1/readiness',
       reuseExistingServer: true,
       timeout: 300_000,

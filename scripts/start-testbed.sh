@@ -14,8 +14,9 @@ kubectl="$TESTBED_BIN/kubectl"
 
 # Create what is missing; what exists (kube-system, the testbed's own velero Deployment) stays as it is.
 if ! out="$(node_modules/.bin/tsx scripts/uyoop.ts catalog workloads | "$kubectl" create -f - 2>&1)"; then
-  if grep -v AlreadyExists <<<"$out" | grep -q .; then
-    echo "$out" >&2
+  errors="$(grep -v AlreadyExists <<<"$out" | grep '^Error' || true)"
+  if [ -n "$errors" ]; then
+    echo "$errors" >&2
     exit 1
   fi
 fi

@@ -77,7 +77,8 @@ for (const name of ["jest.json", "jest-nodes.json", "jest-lifecycle.json"]) {
   if (jest) { passed += jest.numPassedTests; failed += jest.numFailedTests + jest.numRuntimeErrorTestSuites; } else failed++;
 }
 const e2e = read(`${process.argv[1]}/e2e.json`);
-if (e2e) { passed += e2e.stats.expected + e2e.stats.flaky; failed += e2e.stats.unexpected; } else failed++;
+// A run that could not start (its web server failed) reports errors, not tests.
+if (e2e) { passed += e2e.stats.expected + e2e.stats.flaky; failed += e2e.stats.unexpected + (e2e.errors?.length ?? 0); } else failed++;
 console.log(`tests: ${passed} passed, ${failed} failed`);
 ' "$results"
 exit $status
