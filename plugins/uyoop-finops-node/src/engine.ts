@@ -141,6 +141,16 @@ export class FinopsEngine {
     const startedAt = this.now().toISOString();
     const sources = new Set<CostSource>();
     let count = 0;
+    // The audit record of this ingestion, whether it succeeds or fails.
+    const record = (outcome: { status: 'ok' | 'failed'; message?: string }) =>
+      this.options.store.recordIngestion({
+        startedAt,
+        finishedAt: this.now().toISOString(),
+        periods,
+        sources: [...sources],
+        lines: count,
+        ...outcome,
+      });
     try {
       const manual = [];
       for (const f of this.options.manualFiles ?? [])
@@ -182,14 +192,7 @@ export class FinopsEngine {
         count += lines.length;
       }
       const method = await this.allocate(periods);
-      await this.options.store.recordIngestion({
-        startedAt,
-        finishedAt: this.now().toISOString(),
-        periods,
-        sources: [...sources],
-        lines: count,
-        status: 'ok',
-      });
+      await record({ status: 'ok' });
       this.options.logger?.info(
         `finops: ingested ${count} cost lines for ${periods.join(', ')} (${
           [...sources].join(', ') || 'no source'
@@ -203,23 +206,13 @@ export class FinopsEngine {
         allocation: method,
       };
     } catch (e) {
-      await this.options.store.recordIngestion({
-        startedAt,
-        finishedAt: this.now().toISOString(),
-        periods,
-        sources: [...sources],
-        lines: count,
-        status: 'failed',
-        message: (e as Error).message,
-      });
+      await record({ status: 'failed', message: (e as Error).message });
       throw e;
     }
   }
 
   /** Node allocations now: from the cluster's requests, or the catalog's even split. */
-  async nodeAllocations(
-    period = currentPeriod(this.now()),
-  ): Promise<{
+  async nodeAllocations(period = currentPeriod(this.now())): Promise<{
     method: BreakdownReport['method'];
     allocations: NodeAllocation[];
   }> {
