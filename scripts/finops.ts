@@ -5,26 +5,26 @@
  * Exit codes: 0 done, 1 failed, 2 bad usage.
  */
 import { writeFile } from 'node:fs/promises';
+import { runCli } from '@internal/platform';
 import { finopsCli, openCliEngine } from '@internal/plugin-uyoop-finops-node';
 
-const io = {
-  out: (l: string) => console.log(l),
-  err: (l: string) => console.error(l),
-  writeFile: (path: string, content: string) =>
-    writeFile(path, content, 'utf8'),
-};
-
-finopsCli(process.argv.slice(2), io, {
-  env: process.env,
-  openEngine: options =>
-    openCliEngine({
-      ...options,
-      logger: { info: () => undefined, warn: l => console.error(l) },
-    }),
-}).then(
-  code => process.exit(code),
-  error => {
-    console.error(`finops: ${error instanceof Error ? error.message : error}`);
-    process.exit(1);
-  },
+runCli(
+  io =>
+    finopsCli(
+      process.argv.slice(2),
+      {
+        ...io,
+        writeFile: (path: string, content: string) =>
+          writeFile(path, content, 'utf8'),
+      },
+      {
+        env: process.env,
+        openEngine: options =>
+          openCliEngine({
+            ...options,
+            logger: { info: () => undefined, warn: l => console.error(l) },
+          }),
+      },
+    ),
+  error => `finops: ${error instanceof Error ? error.message : error}`,
 );

@@ -17,6 +17,29 @@ export interface CliIO {
   err: (line: string) => void;
 }
 
+/** The terminal: standard output and standard error, a line at a time. */
+export const consoleIO: CliIO = {
+  out: line => console.log(line),
+  err: line => console.error(line),
+};
+
+/**
+ * Runs a command-line entry point on the terminal: its result becomes the
+ * exit code, and an unexpected error is printed (as `describe` words it) with exit 1.
+ */
+export function runCli(
+  run: (io: CliIO) => Promise<number>,
+  describe: (error: unknown) => unknown = error => error,
+): void {
+  run(consoleIO).then(
+    code => process.exit(code),
+    error => {
+      console.error(describe(error));
+      process.exit(1);
+    },
+  );
+}
+
 /** The `catalog` commands. Returns the exit code: 0 done, 1 failed, 2 bad usage. */
 export async function catalogCli(
   args: string[],

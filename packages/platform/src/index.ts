@@ -10,7 +10,7 @@ export { CatalogError, formatProblem } from './errors';
 export type { CatalogProblem } from './errors';
 export { ANNOTATION_PREFIX, storageTiers } from './annotations';
 export type * from './model';
-export { catalogCli, usage } from './cli';
+export { catalogCli, consoleIO, runCli, usage } from './cli';
 export type { CliIO } from './cli';
 export { demoWorkloads } from './workloads';
 export type { KubeObject } from './workloads';

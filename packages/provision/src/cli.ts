@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CatalogError, loadPlatform, repoRoot } from '@internal/platform';
-import type { Platform } from '@internal/platform';
+import type { CliIO, Platform } from '@internal/platform';
 import { buildUserData } from './cloudInit';
 import { executeProvision, formatResult } from './execute';
 import { renderInventory } from './inventory';
@@ -17,11 +17,6 @@ import {
   parseWgDump,
   planMesh,
 } from './wireguard';
-
-export interface CliIO {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 export interface CliDeps {
   runner?: ProcessRunner;

@@ -35,4 +35,5 @@ export type { ProcessRunner, RunOptions, RunResult } from './runner';
 export { loadK3sToken, SecretError, k3sTokenFiles } from './secrets';
 export { parseVersionsEnv, readVersions } from './versions';
 export { provisionCli, meshCli, provisionUsage, meshUsage } from './cli';
-export type { CliIO, CliDeps } from './cli';
+export type { CliDeps } from './cli';
+export type { CliIO } from '@internal/platform';
