@@ -12,14 +12,7 @@ set -a
 set +a
 kubectl="$TESTBED_BIN/kubectl"
 
-# Create what is missing; what exists (kube-system, the testbed's own velero Deployment) stays as it is.
-if ! out="$(node_modules/.bin/tsx scripts/uyoop.ts catalog workloads | "$kubectl" create -f - 2>&1)"; then
-  errors="$(grep -v AlreadyExists <<<"$out" | grep '^Error' || true)"
-  if [ -n "$errors" ]; then
-    echo "$errors" >&2
-    exit 1
-  fi
-fi
+node_modules/.bin/tsx scripts/testbed.ts workloads
 "$kubectl" apply -f infra/testbed/portal-reader.yaml >/dev/null
 TESTBED_KUBE_TOKEN="$("$kubectl" -n kube-system create token uyoop-portal --duration=24h)"
 TESTBED_KUBE_CA="$("$kubectl" config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The testbed's Debian packages and its Go-built tools (cached by version; cold about 16 min).
+# The testbed's Debian packages, its Go-built tools, the real nodes' layer and
+# images (all cached by version or content; cold about 25 min, warm seconds).
+# The nodes boot from the Ansible node lab's root filesystem: prepared first.
 set -euo pipefail
 source "$(dirname "$0")/../lib/toolchain.sh"
-ensure_apt ceph-mon ceph-osd radosgw ceph-common python3-boto3 restic jq curl openssl iproute2
-bash "$repo_root/scripts/testbed.sh" build
+ensure_apt ceph-mon ceph-osd radosgw ceph-common restic curl openssl iproute2 \
+  umoci busybox-static wireguard-tools systemd-container debootstrap
+bash "$(dirname "$0")/ansible-nodes.sh"
+cd "$repo_root" && node "$yarn_release" testbed build

@@ -14,3 +14,19 @@ export { catalogCli, consoleIO, runCli, usage } from './cli';
 export type { CliIO } from './cli';
 export { demoWorkloads } from './workloads';
 export type { KubeObject } from './workloads';
+export {
+  CommandError,
+  alive,
+  prefixedRunner,
+  redact,
+  startDaemon,
+  stopDaemon,
+  zxRunner,
+} from './process';
+export type {
+  DaemonSpec,
+  ProcessRunner,
+  RunOptions,
+  RunResult,
+} from './process';
+export { parseVersionsEnv, readVersions } from './versions';

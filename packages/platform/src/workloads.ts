@@ -11,8 +11,9 @@ export type KubeObject = {
 /**
  * Stand-in workloads for the catalog's K3s services: one Deployment per
  * service, in its namespace, on its node (tolerating the node's taints), with
- * the label the portal's Kubernetes tab selects on. Used by the testbed, whose
- * simulated nodes run no containers, to show live workloads in the portal.
+ * the label the portal's Kubernetes tab selects on. The testbed runs them
+ * with its own small image (`yarn testbed workloads`) to show live workloads
+ * in the portal.
  */
 export function demoWorkloads(platform: Platform): KubeObject[] {
   const k3s = platform.services.filter(s => s.runtime === 'k3s');

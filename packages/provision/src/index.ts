@@ -37,3 +37,14 @@ export { parseVersionsEnv, readVersions } from './versions';
 export { provisionCli, meshCli, provisionUsage, meshUsage } from './cli';
 export type { CliDeps } from './cli';
 export type { CliIO } from '@internal/platform';
+export {
+  bootMachine,
+  cgroupDirs,
+  execIn,
+  mountRoot,
+  removeCgroups,
+  rootfs as nodeRootfs,
+  unmountRoot,
+  wireMachine,
+} from './testing/machine';
+export type { MachineSpec, Wiring } from './testing/machine';

@@ -1,16 +1,22 @@
 /**
- * The testbed seen from a test: its endpoints and keys (.testbed/env, written
- * by `yarn testbed up`), its tools, and clients for its Kubernetes API and S3.
+ * The testbed: its engine (`yarn testbed`, scripts/testbed.ts), and the
+ * testbed seen from a test: its endpoints and keys (.testbed/env, written by
+ * `yarn testbed up`), its tools, and clients for its Kubernetes API and S3.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { KubeConfig } from '@kubernetes/client-node';
-import { repoRoot } from '@internal/platform';
+import { CommandError, repoRoot, zxRunner } from '@internal/platform';
 
-export const testbedScript = join(repoRoot, 'scripts', 'testbed.sh');
+export { testbedCli, testbedUsage } from './engine/cli';
+export { createContext } from './engine/context';
+export type { TestbedContext } from './engine/context';
+export { build, down, status, up } from './engine/testbed';
+export { labNodes, inNodeExec } from './engine/nodes';
+export { imageRef } from './engine/images';
+
+export const testbedScript = join(repoRoot, 'scripts', 'testbed.ts');
 
 export interface Testbed {
   kubeconfig: string;
@@ -73,8 +79,6 @@ export function s3Client(tb: Testbed): S3Client {
   });
 }
 
-const run = promisify(execFile);
-
 /** Runs one of the testbed's tools with its environment; rejects with the tool's stderr. */
 export async function tool(
   tb: Testbed,
@@ -83,15 +87,15 @@ export async function tool(
   env: Record<string, string> = {},
 ): Promise<string> {
   try {
-    const { stdout } = await run(join(tb.bin, name), args, {
-      env: { ...process.env, ...tb.env, ...env },
-      maxBuffer: 64 * 1024 * 1024,
+    const { stdout } = await zxRunner.run(join(tb.bin, name), args, {
+      env: { ...tb.env, ...env },
+      secrets: [tb.s3.secretAccessKey],
     });
     return stdout;
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
+    const err = e as CommandError;
     throw new Error(
-      `${name} ${args.join(' ')} failed: ${err.stderr || err.message}`,
+      `${name} ${args.join(' ')} failed: ${err.result?.stderr || err.message}`,
     );
   }
 }

@@ -3,7 +3,7 @@
  * It starts and stops the testbed itself, so the suite runs it on its own,
  * after the tests that share the running testbed (scripts/test-all.sh).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Server } from 'node:net';
@@ -25,7 +25,7 @@ function testbedCmd(
 ): Promise<Result> {
   return new Promise(resolve => {
     execFile(
-      'bash',
+      join(repoRoot, 'node_modules', '.bin', 'tsx'),
       [testbedScript, ...args],
       { env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
       (error, stdout, stderr) =>
@@ -60,7 +60,7 @@ describe('yarn testbed', () => {
   it('up starts every component and prints its endpoints', async () => {
     const up = await testbedCmd(['up']);
     expect(up.code).toBe(0);
-    expect(up.out).toMatch(/Kubernetes API\s+https:\/\/127\.0\.0\.1:\d+/);
+    expect(up.out).toMatch(/Kubernetes API\s+https:\/\/198\.18\.0\.1:\d+/);
     expect(up.out).toMatch(/S3 \(radosgw\)\s+http:\/\/127\.0\.0\.1:\d+/);
     expect(existsSync(join(state, 'kubeconfig'))).toBe(true);
     const status = await testbedCmd(['status']);
@@ -97,13 +97,13 @@ describe('yarn testbed', () => {
         TESTBED_STATE: other,
         TESTBED_CEPH_MON_PORT: '48789',
         TESTBED_S3_PORT: '48480',
-        TESTBED_KINE_PORT: '48379',
-        TESTBED_APISERVER_PORT: String(port),
+        TESTBED_KINE_PORT: String(port),
+        TESTBED_APISERVER_PORT: '48443',
       };
       const up = await testbedCmd(['up'], shifted);
-      expect(up.code).not.toBe(0);
+      expect(up.code).toBe(1);
       expect(up.out).toContain(
-        `port ${port} (kube-apiserver) is already in use by users:(("node"`,
+        `port ${port} (kine) is already in use by users:(("node"`,
       );
       expect(pids(other)).toEqual([]);
     });
@@ -127,19 +127,61 @@ describe('yarn testbed', () => {
     }
   });
 
-  it('down stops every process it started and leaves no state, network namespace or mount', async () => {
-    const started = pids(state);
-    expect(started.length).toBeGreaterThanOrEqual(9);
+  it('down stops every process and node it started and leaves no state, namespace, link, mount or cgroup', async () => {
+    const started = [...pids(state), ...nodePids()];
+    expect(started.length).toBeGreaterThanOrEqual(10);
     const down = await testbedCmd(['down']);
     expect(down.code).toBe(0);
     expect(started.filter(alive)).toEqual([]);
     expect(existsSync(join(state, 'env'))).toBe(false);
     const status = await testbedCmd(['status']);
     expect(status.code).toBe(3);
-    const netns = await new Promise<string>(r =>
-      execFile('ip', ['netns', 'list'], (_e, out) => r(out ?? '')),
+    expect(leftovers()).toEqual({ netns: [], links: [], cgroups: [], mounts: [] });
+  });
+
+  it('names the log to read when a node cannot join, and down cleans up after it', async () => {
+    const up = await testbedCmd(['up'], {
+      TESTBED_KUBELET_EXTRA_ARGS: '--no-such-kubelet-flag',
+      TESTBED_NODE_JOIN_SECONDS: '30',
+    });
+    expect(up.code).toBe(1);
+    expect(up.out).toMatch(
+      /node core-prod did not join the cluster: read \S+\/nodes\/core-prod\/upper\/var\/log\/uyoop\/kubelet\.log/,
     );
-    expect(netns).not.toMatch(/testbed/);
-    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(state);
+    const log = up.out.match(/read (\S+kubelet\.log)/)![1];
+    expect(readFileSync(log, 'utf8')).toContain('no-such-kubelet-flag');
+    expect((await testbedCmd(['down'])).code).toBe(0);
+    expect(leftovers()).toEqual({ netns: [], links: [], cgroups: [], mounts: [] });
   });
 });
+
+/** The nodes' nspawn pids, from their folders. */
+function nodePids(): number[] {
+  const dir = join(state, 'nodes');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map(n => join(dir, n, 'nspawn.pid'))
+    .filter(existsSync)
+    .map(f => Number(readFileSync(f, 'utf8').trim()));
+}
+
+/** What the testbed may leave on this machine: each list must be empty after down. */
+function leftovers() {
+  const lines = (cmd: string, args: string[]) =>
+    execFileSync(cmd, args, { encoding: 'utf8' }).split('\n');
+  const cgroups = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(l => l.split(':'))
+    .map(([, ctl, path]) => join('/sys/fs/cgroup', ctl.replace(/^name=/, ''), path))
+    .filter(existsSync)
+    .flatMap(dir => readdirSync(dir).filter(d => d.startsWith('uytb-')).map(d => join(dir, d)));
+  return {
+    netns: lines('ip', ['netns', 'list']).filter(l => /uytb-|testbed/.test(l)),
+    links: lines('ip', ['-o', 'link', 'show']).filter(l => l.includes('uytb-')),
+    cgroups,
+    mounts: readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter(l => l.includes(state)),
+  };
+}

@@ -1,9 +1,14 @@
-/* Velero on the testbed: back up a namespace to the velero bucket, lose it, restore it. */
+/*
+ * Velero on the testbed: back up a namespace to the velero bucket, with its
+ * volume's data through the node agent (Kopia), lose the namespace, restore
+ * it, and find the objects, the pod Running and the same file.
+ */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { busybox, deleteNamespaceAndWait, execIn, waitRunning } from './pods';
 import { kubeConfig, runId, s3Client, testbed, tool, until } from '.';
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 describe('Velero on the testbed', () => {
   const tb = testbed();
@@ -16,12 +21,13 @@ describe('Velero on the testbed', () => {
 
   /** What a person would check came back: every object of the kinds a service is made of. */
   async function objects(): Promise<string[]> {
-    const [cms, secrets, services, deployments, accounts] = await Promise.all([
+    const [cms, secrets, services, deployments, accounts, pvcs] = await Promise.all([
       core.listNamespacedConfigMap({ namespace }),
       core.listNamespacedSecret({ namespace }),
       core.listNamespacedService({ namespace }),
       apps.listNamespacedDeployment({ namespace }),
       core.listNamespacedServiceAccount({ namespace }),
+      core.listNamespacedPersistentVolumeClaim({ namespace }),
     ]);
     return [
       ...cms.items.map(o => `ConfigMap/${o.metadata!.name}`),
@@ -29,7 +35,18 @@ describe('Velero on the testbed', () => {
       ...services.items.map(o => `Service/${o.metadata!.name}`),
       ...deployments.items.map(o => `Deployment/${o.metadata!.name}`),
       ...accounts.items.map(o => `ServiceAccount/${o.metadata!.name}`),
+      ...pvcs.items.map(o => `PersistentVolumeClaim/${o.metadata!.name}`),
     ].sort();
+  }
+
+  /** The ghost pod of the Deployment, once Running. */
+  async function ghostPod(): Promise<string> {
+    const name = await until('a ghost pod', async () => {
+      const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=ghost' });
+      return pods.items.find(p => !p.metadata?.deletionTimestamp)?.metadata?.name;
+    });
+    await waitRunning(core, namespace, name, 180_000);
+    return name;
   }
 
   beforeAll(async () => {
@@ -59,6 +76,16 @@ describe('Velero on the testbed', () => {
       namespace,
       body: { metadata: { name: 'ghost' } },
     });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: 'ghost-content' },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '64Mi' } },
+        },
+      },
+    });
     await apps.createNamespacedDeployment({
       namespace,
       body: {
@@ -70,7 +97,19 @@ describe('Velero on the testbed', () => {
             metadata: { labels: { app: 'ghost' } },
             spec: {
               nodeSelector: { 'kubernetes.io/hostname': 'core-prod' },
-              containers: [{ name: 'ghost', image: 'ghost:5' }],
+              terminationGracePeriodSeconds: 1,
+              containers: [
+                {
+                  name: 'ghost',
+                  image: busybox(),
+                  imagePullPolicy: 'Never',
+                  command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
+                  volumeMounts: [{ name: 'content', mountPath: '/var/lib/ghost/content' }],
+                },
+              ],
+              volumes: [
+                { name: 'content', persistentVolumeClaim: { claimName: 'ghost-content' } },
+              ],
             },
           },
         },
@@ -82,7 +121,15 @@ describe('Velero on the testbed', () => {
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   });
 
-  it('backs up a namespace into the velero bucket, and restores every object after the namespace is gone', async () => {
+  it('backs up a namespace with its volume data, and restores every object, the pod and the same file after the namespace is gone', async () => {
+    // Ghost's content: 1 MiB of random bytes on the PVC, and its checksum.
+    const writer = await ghostPod();
+    const sum = (pod: string) =>
+      execIn(tb, namespace, pod, 'sha256sum /var/lib/ghost/content/images.bin').then(o => o.split(' ')[0]);
+    await execIn(tb, namespace, writer, 'head -c 1048576 /dev/urandom > /var/lib/ghost/content/images.bin');
+    const checksum = await sum(writer);
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+
     const before = await until('the namespace service account', async () => {
       const list = await objects();
       return list.includes('ServiceAccount/default') ? list : undefined;
@@ -92,6 +139,7 @@ describe('Velero on the testbed', () => {
         'ConfigMap/ghost-config',
         'Secret/ghost-db',
         'Deployment/ghost',
+        'PersistentVolumeClaim/ghost-content',
       ]),
     );
 
@@ -101,8 +149,19 @@ describe('Velero on the testbed', () => {
       backup,
       '--include-namespaces',
       namespace,
+      '--default-volumes-to-fs-backup',
       '--wait',
     ]);
+    const volumeBackups = JSON.parse(
+      await tool(tb, 'kubectl', [
+        '-n', tb.veleroNamespace, 'get', 'podvolumebackups',
+        '-l', `velero.io/backup-name=${backup}`, '-o', 'json',
+      ]),
+    ).items as { spec: { volume: string }; status: { phase: string; progress?: { totalBytes?: number } } }[];
+    expect(volumeBackups.map(v => [v.spec.volume, v.status.phase])).toEqual([
+      ['content', 'Completed'],
+    ]);
+    expect(volumeBackups[0].status.progress?.totalBytes).toBeGreaterThanOrEqual(1048576);
     const phase = JSON.parse(
       await tool(tb, 'velero', ['backup', 'get', backup, '-o', 'json']),
     ).status.phase;
@@ -117,20 +176,8 @@ describe('Velero on the testbed', () => {
       `backups/${backup}/${backup}.tar.gz`,
     );
 
-    await core.deleteNamespace({ name: namespace });
     // A restore into a terminating namespace hangs (velero#5697): wait until it is gone.
-    await until(
-      'the namespace to be gone',
-      async () => {
-        try {
-          await core.readNamespace({ name: namespace });
-          return undefined;
-        } catch (e) {
-          return (e as { code?: number }).code === 404 ? true : undefined;
-        }
-      },
-      120_000,
-    );
+    await deleteNamespaceAndWait(core, namespace);
 
     await tool(tb, 'velero', [
       'restore',
@@ -150,5 +197,7 @@ describe('Velero on the testbed', () => {
       namespace,
     });
     expect(cm.data).toEqual({ url: 'https://uyoop.fr' });
+    // The pod runs again, and its volume holds the same bytes.
+    expect(await sum(await ghostPod())).toBe(checksum);
   });
 });

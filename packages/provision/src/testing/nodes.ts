@@ -5,31 +5,31 @@
  * where the controller (Ansible, ssh-audit) runs. Everything it starts is
  * stopped by PID in stop(), also after a failure.
  */
-import {
-  ChildProcess,
-  execFileSync,
-  spawn,
-  spawnSync,
-} from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   readdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   writeFileSync,
   mkdirSync,
   chownSync,
   rmSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { alive } from '@internal/platform';
+import {
+  bootMachine,
+  cacheDir,
+  MachineSpec,
+  mountRoot,
+  rootfs,
+  sh,
+  unmountRoot,
+  wireMachine,
+} from './machine';
 
-export const cacheDir = join(
-  process.env.UYOOP_CACHE ?? join(homedir(), '.cache', 'uyoop'),
-  'ansible-nodes',
-);
-export const rootfs = join(cacheDir, 'rootfs');
+export { cacheDir, rootfs };
 /** Every name this harness creates starts with uy4- (names are machine-wide). */
 export const lanNetns = 'uy4-lan';
 export const controllerAddress = '192.0.2.1';
@@ -39,31 +39,10 @@ export interface TestNode {
   netns: string;
   address: string;
   dir: string;
-  nspawn?: ChildProcess;
+  /** nspawn's pid, and the machine's init. */
+  pid?: number;
   initPid?: number;
   readyAfterMs?: number;
-}
-
-function sh(
-  cmd: string,
-  args: string[],
-  opts: { allowFail?: boolean; input?: string; timeout?: number } = {},
-) {
-  const r = spawnSync(cmd, args, {
-    encoding: 'utf8',
-    input: opts.input,
-    timeout: opts.timeout ?? 60_000,
-  });
-  if (!opts.allowFail && r.status !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`,
-    );
-  }
-  return {
-    code: r.status ?? 1,
-    stdout: r.stdout ?? '',
-    stderr: r.stderr ?? '',
-  };
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -74,7 +53,7 @@ export class NodeLab {
   readonly sshKey = join(this.work, 'id_ed25519');
   /** Ansible's SSH master sockets: per run, or a master left by an earlier run hangs the next one. */
   readonly controlPathDir = join(this.work, 'cp');
-  private mounted: string[] = [];
+  private machines: MachineSpec[] = [];
   private netnses: string[] = [];
 
   constructor(nodes: { name: string; address: string }[]) {
@@ -135,18 +114,21 @@ export class NodeLab {
   }
 
   private async bootNode(node: TestNode) {
-    const merged = join(node.dir, 'merged');
-    for (const d of ['upper', 'work', 'merged'])
-      mkdirSync(join(node.dir, d), { recursive: true });
-    sh('mount', [
-      '-t',
-      'overlay',
-      'overlay',
-      '-o',
-      `lowerdir=${rootfs},upperdir=${node.dir}/upper,workdir=${node.dir}/work`,
-      merged,
-    ]);
-    this.mounted.push(merged);
+    const spec: MachineSpec = {
+      hostname: node.name,
+      machine: `uy4-${node.name}`,
+      dir: node.dir,
+      nspawnArgs: [
+        '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
+        '--bind=/dev/net/tun',
+        // Lynis from the controller, read-only: the audit adds nothing to the node.
+        '--bind-ro=/usr/share/lynis',
+        '--bind-ro=/usr/sbin/lynis',
+        '--bind-ro=/etc/lynis',
+      ],
+    };
+    const merged = mountRoot(spec);
+    this.machines.push(spec);
     // What cloud-init does on first boot: the admin's key, the hostname.
     const passwd = readFileSync(join(merged, 'etc/passwd'), 'utf8');
     const [, , uid, gid] = passwd
@@ -167,71 +149,26 @@ export class NodeLab {
       join(merged, 'etc/hosts'),
       `127.0.0.1 localhost\n127.0.1.1 ${node.name}\n`,
     );
-
-    const log = openSync(join(node.dir, 'console.log'), 'w');
-    node.nspawn = spawn(
-      'systemd-nspawn',
-      [
-        '--boot',
-        '--register=no',
-        '--keep-unit',
-        '--quiet',
-        '--capability=CAP_NET_ADMIN,CAP_NET_RAW',
-        // nspawn makes /proc/sys/net writable only for a network namespace it
-        // creates itself (not with --network-namespace-path): the sysctl role needs it.
-        '--private-network',
-        `--machine=uy4-${node.name}`,
-        `--hostname=${node.name}`,
-        '--bind=/dev/net/tun',
-        // Lynis from the controller, read-only: the audit adds nothing to the node.
-        '--bind-ro=/usr/share/lynis',
-        '--bind-ro=/usr/sbin/lynis',
-        '--bind-ro=/etc/lynis',
-        '-D',
-        merged,
-      ],
-      { stdio: ['ignore', log, log] },
-    );
-    // Name the node's namespace, then wire it to the bridge.
-    let init = '';
-    for (let i = 0; i < 100 && !init; i++) {
-      await sleep(100);
-      init = sh('pgrep', ['-P', String(node.nspawn.pid)], { allowFail: true })
-        .stdout.trim()
-        .split('\n')[0];
-    }
-    if (!init) throw new Error(`${node.name}: systemd-nspawn did not start`);
-    node.initPid = Number(init);
-    sh('ip', ['netns', 'attach', node.netns, init]);
+    // nspawn makes /proc/sys/net writable only for a network namespace it
+    // creates itself (--private-network): the sysctl role needs it.
+    const { pid, initPid } = await bootMachine(spec);
+    node.pid = pid;
+    node.initPid = initPid;
+    wireMachine(initPid, {
+      netns: node.netns,
+      hostLink: `${node.netns}-h`,
+      address: node.address,
+      prefix: 24,
+      bridge: 'br0',
+      lanNetns,
+    });
     this.netnses.push(node.netns);
-    const host = `${node.netns}-h`;
-    sh('ip', [
-      'link',
-      'add',
-      host,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      `${node.netns}-n`,
-    ]);
-    sh('ip', ['link', 'set', host, 'netns', lanNetns]);
-    sh('ip', ['-n', lanNetns, 'link', 'set', host, 'master', 'br0', 'up']);
-    sh('ip', ['link', 'set', `${node.netns}-n`, 'netns', node.netns]);
-    const inNs = (...a: string[]) => sh('ip', ['-n', node.netns, ...a]);
-    inNs('link', 'set', `${node.netns}-n`, 'name', 'eth0');
-    inNs('addr', 'add', `${node.address}/24`, 'dev', 'eth0');
-    inNs('link', 'set', 'eth0', 'up');
-    inNs('link', 'set', 'lo', 'up');
   }
 
   private async waitForSsh(node: TestNode) {
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
-      if (
-        node.nspawn?.exitCode !== null &&
-        node.nspawn?.exitCode !== undefined
-      ) {
+      if (node.pid && !alive(node.pid)) {
         throw new Error(
           `${node.name} stopped while booting: ${readFileSync(
             join(node.dir, 'console.log'),
@@ -328,25 +265,16 @@ export class NodeLab {
   async stop(): Promise<void> {
     this.closeSshMasters();
     for (const n of this.nodes) {
-      if (n.nspawn?.pid && n.nspawn.exitCode === null) n.nspawn.kill('SIGTERM');
+      if (n.pid && alive(n.pid)) process.kill(n.pid, 'SIGTERM');
     }
     for (const n of this.nodes) {
-      const p = n.nspawn;
-      if (!p?.pid) continue;
+      if (!n.pid) continue;
       const deadline = Date.now() + 20_000;
-      while (
-        p.exitCode === null &&
-        p.signalCode === null &&
-        Date.now() < deadline
-      )
-        await sleep(200);
-      if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      while (alive(n.pid) && Date.now() < deadline) await sleep(200);
+      if (alive(n.pid)) process.kill(n.pid, 'SIGKILL');
     }
     await sleep(300);
-    for (const m of this.mounted.reverse()) {
-      if (sh('umount', [m], { allowFail: true }).code !== 0)
-        sh('umount', ['-l', m], { allowFail: true });
-    }
+    for (const m of this.machines.reverse()) unmountRoot(m);
     for (const ns of this.netnses.reverse())
       sh('ip', ['netns', 'del', ns], { allowFail: true });
     if (!process.env.UY4_KEEP_WORK)
