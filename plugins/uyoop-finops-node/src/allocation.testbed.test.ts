@@ -1,6 +1,7 @@
 /**
- * Allocation against the testbed's real Kubernetes API (kwok nodes core-prod
- * and ai-lab with the catalog's capacity). Needs `yarn testbed up`.
+ * Allocation against the testbed's real Kubernetes API: core-prod and ai-lab
+ * are real nodes reporting the catalog's memory and this machine's vCPUs.
+ * Needs `yarn testbed up`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +33,14 @@ const pod = (name: string, cpu: string, memory: string) => ({
   spec: {
     nodeName: 'core-prod',
     tolerations: [{ operator: 'Exists' }],
+    terminationGracePeriodSeconds: 1,
     containers: [
       {
         name: 'app',
-        image: 'registry.invalid/app:1',
+        // the testbed's own image: nothing is pulled
+        image: 'uyoop.local/busybox:v1',
+        imagePullPolicy: 'Never',
+        command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
         resources: { requests: { cpu, memory } },
       },
     ],
@@ -53,15 +58,15 @@ describe('allocation against the testbed cluster', () => {
       await core.createNamespace({ body: { metadata: { name: n } } });
     await core.createNamespacedPod({
       namespace: ns.mail,
-      body: pod('a', '1500m', '3Gi'),
+      body: pod('a', '250m', '3Gi'),
     });
     await core.createNamespacedPod({
       namespace: ns.mail,
-      body: pod('b', '500m', '1Gi'),
+      body: pod('b', '250m', '1Gi'),
     });
     await core.createNamespacedPod({
       namespace: ns.web,
-      body: pod('c', '1', '2Gi'),
+      body: pod('c', '500m', '2Gi'),
     });
   }, 60_000);
 
@@ -74,16 +79,19 @@ describe('allocation against the testbed cluster', () => {
   it('reads the known requests per namespace, and idle cost equals capacity minus requests', async () => {
     const usage = await readClusterUsage(kc);
     const node = usage.nodes.find(n => n.name === 'core-prod')!;
-    expect(node).toEqual({ name: 'core-prod', cpu: 8, memoryGiB: 24 });
+    // What the kubelet reports: the catalog's 24 GiB, and this machine's vCPUs.
+    const reported = (await core.readNode({ name: 'core-prod' })).status!;
+    const vcpu = Number(reported.allocatable!.cpu);
+    expect(node).toEqual({ name: 'core-prod', cpu: vcpu, memoryGiB: 24 });
     const requests = usage.requests['core-prod'];
     expect(requests.find(r => r.namespace === ns.mail)).toEqual({
       namespace: ns.mail,
-      cpu: 2,
+      cpu: 0.5,
       memoryGiB: 4,
     });
     expect(requests.find(r => r.namespace === ns.web)).toEqual({
       namespace: ns.web,
-      cpu: 1,
+      cpu: 0.5,
       memoryGiB: 2,
     });
 
@@ -96,7 +104,7 @@ describe('allocation against the testbed cluster', () => {
     });
     const requestedCpu = requests.reduce((s, r) => s + r.cpu, 0);
     const requestedMem = requests.reduce((s, r) => s + r.memoryGiB, 0);
-    expect(a.idle.cpu).toBeCloseTo(8 - requestedCpu);
+    expect(a.idle.cpu).toBeCloseTo(vcpu - requestedCpu);
     expect(a.idle.memoryGiB).toBeCloseTo(24 - requestedMem);
     // Idle cost is priced like any request: per vCPU-hour and per GiB-hour of the node.
     const idleCost =
@@ -107,7 +115,7 @@ describe('allocation against the testbed cluster', () => {
       requests.length + 1,
     );
     expect(a.namespaces.find(n => n.namespace === ns.mail)!.costMicro).toBe(
-      Math.floor(cost * (0.5 * (2 / 8) + 0.5 * (4 / 24))),
+      Math.floor(cost * (0.5 * (0.5 / vcpu) + 0.5 * (4 / 24))),
     );
   });
 
@@ -124,9 +132,12 @@ describe('allocation against the testbed cluster', () => {
       expect(result.allocation).toBe('cluster-requests');
       const b = await engine.breakdown('2026-11', 'namespace');
       expect(b.method).toBe('cluster-requests');
-      // core-prod 14.28 TTC: the mail namespace requests 2/8 vCPU and 4/24 GiB,
-      // so 14.28 x (0.5 x 2/8 + 0.5 x 4/24) = 2.975 EUR, shown to the cent (half up).
-      expect(b.rows.find(r => r.key === ns.mail)!.ttc).toBe(2.98);
+      // core-prod 14.28 TTC: the mail namespace requests 0.5 of the node's
+      // vCPUs and 4/24 GiB: on this 2-vCPU machine 14.28 x (0.5 x 0.5/2 +
+      // 0.5 x 4/24) = 2.975 EUR, shown to the cent (half up).
+      const vcpu = Number((await kc.makeApiClient(CoreV1Api).readNode({ name: 'core-prod' })).status!.allocatable!.cpu);
+      const share = 0.5 * (0.5 / vcpu) + 0.5 * (4 / 24);
+      expect(b.rows.find(r => r.key === ns.mail)!.ttc).toBe(Math.round(14.28 * share * 100 + 1e-9) / 100);
       expect(b.idle.ttc).toBeGreaterThan(0);
     } finally {
       await db.destroy();

@@ -40,6 +40,8 @@ export interface GoBuild {
    * optional parts whose dependencies the proxy does not serve.
    */
   dropImports?: { file: string; imports: string[] };
+  /** Statically linked (CGO_ENABLED=0): it runs in an image without a C library. */
+  static?: boolean;
 }
 
 /** What K3s bundles, and the testbed's own tools, at the versions of infra/versions.env. */
@@ -93,12 +95,14 @@ export function goBuilds(v: Record<string, string>): GoBuild[] {
     {
       ...velero,
       component: 'velero',
+      static: true,
       packages: ['github.com/vmware-tanzu/velero/cmd/velero'],
     },
     {
       // The init container that a file-system restore adds to restored pods.
       ...velero,
       component: 'velero-restore-helper',
+      static: true,
       packages: ['github.com/vmware-tanzu/velero/cmd/velero-restore-helper'],
     },
     {
@@ -163,6 +167,7 @@ export function goBuilds(v: Record<string, string>): GoBuild[] {
     },
     {
       component: 'coredns',
+      static: true,
       version: v.COREDNS_VERSION,
       how: 'install',
       module: 'github.com/coredns/coredns',
@@ -170,6 +175,7 @@ export function goBuilds(v: Record<string, string>): GoBuild[] {
     },
     {
       component: 'local-path-provisioner',
+      static: true,
       version: v.LOCAL_PATH_PROVISIONER_VERSION,
       how: 'install',
       module: 'github.com/rancher/local-path-provisioner',
@@ -193,9 +199,10 @@ export function binDir(ctx: TestbedContext, component: string): string {
 export const isBuilt = (ctx: TestbedContext, b: GoBuild) =>
   existsSync(join(componentDir(ctx, b.component, b.version), '.built'));
 
-const goEnv = (gobin?: string) => ({
+const goEnv = (b: GoBuild, gobin?: string) => ({
   GOFLAGS: '-trimpath -buildvcs=false',
   ...(gobin ? { GOBIN: gobin } : {}),
+  ...(b.static ? { CGO_ENABLED: '0' } : {}),
   PATH: `${process.env.PATH}:/usr/local/go/bin`,
 });
 
@@ -278,18 +285,18 @@ export async function build(ctx: TestbedContext, b: GoBuild): Promise<string> {
           `-ldflags=${ldflags}`,
           ...b.packages.map(p => `${p}@${b.version}`),
         ],
-        { env: goEnv(bin), cwd: dir },
+        { env: goEnv(b, bin), cwd: dir },
       );
       output = r.stdout + r.stderr;
     } else {
       const dl = await ctx.run.run(
         'go',
         ['mod', 'download', '-json', `${b.module}@${b.version}`],
-        { env: goEnv(), cwd: dir },
+        { env: goEnv(b), cwd: dir },
       );
       const info = JSON.parse(dl.stdout) as { GoMod: string; Dir: string };
       let cwd = info.Dir;
-      let env: Record<string, string> = goEnv();
+      let env: Record<string, string> = goEnv(b);
       if (b.how === 'wrapped') {
         cwd = join(dir, 'src');
         rmSync(cwd, { recursive: true, force: true });

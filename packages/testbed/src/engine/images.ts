@@ -10,6 +10,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -190,6 +191,10 @@ export async function buildImage(
   await ctx.run.run('tar', ['-C', layout, '-cf', `${archive}.partial`, '.']);
   renameSync(`${archive}.partial`, archive);
   rmSync(work, { recursive: true, force: true });
+  // Archives of this image's earlier contents are dead weight.
+  for (const f of readdirSync(imagesDir(ctx)))
+    if (f.startsWith(`${recipe.name}-`) && f.endsWith('.tar') && join(imagesDir(ctx), f) !== archive)
+      rmSync(join(imagesDir(ctx), f), { force: true });
   ctx.log.step(`image ${built.ref} built (${archive})`);
   return built;
 }

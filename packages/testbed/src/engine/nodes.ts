@@ -10,6 +10,7 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -116,6 +117,10 @@ export async function buildNodeLayer(ctx: TestbedContext): Promise<string> {
   writeFileSync(join(partial, '.built'), '');
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
+  // Layers of an earlier rootfs or package list are dead weight.
+  for (const d of readdirSync(ctx.cache))
+    if (d.startsWith('node-layer-') && join(ctx.cache, d) !== dir)
+      rmSync(join(ctx.cache, d), { recursive: true, force: true });
   return layer;
 }
 
