@@ -14,3 +14,12 @@ export { catalogCli, consoleIO, runCli, usage } from './cli';
 export type { CliIO } from './cli';
 export { demoWorkloads } from './workloads';
 export type { KubeObject } from './workloads';
+export { validateAnnotations, validateEntity } from './validate';
+export type { FieldProblem } from './validate';
+export {
+  referenceProblem,
+  referencesOf,
+  resolveReferences,
+} from './references';
+export type { EntityReference, ResolvedReference } from './references';
+export { toEntityRef } from './refs';
