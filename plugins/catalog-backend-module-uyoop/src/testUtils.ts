@@ -25,7 +25,10 @@ export interface TestCatalog {
 export async function startCatalog(options: {
   root: string;
   withModule: boolean;
+  /** Seconds between two processings of an entity; the catalog's own default (100-150 s) when false. */
+  processingIntervalSeconds?: number | false;
 }): Promise<TestCatalog> {
+  const interval = options.processingIntervalSeconds ?? 2;
   const backend = await startTestBackend({
     features: [
       catalogPlugin,
@@ -48,7 +51,7 @@ export async function startCatalog(options: {
               },
             ],
             // Re-process often, so an entity read before what it refers to is checked again soon.
-            processingInterval: { seconds: 2 },
+            ...(interval ? { processingInterval: { seconds: interval } } : {}),
             locations: [
               { type: 'file', target: join(options.root, 'catalog-info.yaml') },
             ],
