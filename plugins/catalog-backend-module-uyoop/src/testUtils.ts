@@ -8,6 +8,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { repoRoot } from '@internal/platform';
+export { until } from '@internal/testbed';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogModuleUyoop } from './module';
 
@@ -74,26 +75,6 @@ export async function startCatalog(options: {
     },
     stop: () => backend.stop(),
   };
-}
-
-/** Polls `probe` until it returns a value, or throws the last failure after `timeoutMs`. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
 /** A copy of the repository's catalog (catalog-info.yaml and catalog/) in a temporary folder. */
