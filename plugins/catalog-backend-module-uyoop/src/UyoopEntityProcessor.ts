@@ -56,10 +56,16 @@ export class UyoopEntityProcessor implements CatalogProcessor {
   ): Promise<Entity> {
     const problems = validateAnnotations(entity);
     const references = resolveReferences(entity);
-    const found = await this.lookup(
+    const found = await this.lookup.find(
       references.flatMap(r => (r.target ? [r.target] : [])),
     );
+    const missing = references.filter(r => r.target && !found.has(r.target));
+    // Until every Location has been read, a missing target is not yet a
+    // mistake: the next processing of this entity checks it again.
+    const checkMissing =
+      missing.length === 0 || !(await this.lookup.stillReading());
     for (const r of references) {
+      if (!checkMissing && missing.includes(r)) continue;
       const problem = referenceProblem(
         r,
         r.target ? found.get(r.target) : undefined,

@@ -1,10 +1,16 @@
 import type { Entity } from '@backstage/catalog-model';
 import type { Knex } from 'knex';
 
-/** What the catalog holds at some entity refs: the entity (as read from its source) by ref. */
-export type CatalogLookup = (
-  refs: string[],
-) => Promise<Map<string, Pick<Entity, 'spec'>>>;
+/** What the catalog holds, for the checks that need more than one entity. */
+export interface CatalogLookup {
+  /** The entities (as read from their source) at these refs; a ref the catalog does not hold is absent. */
+  find(refs: string[]): Promise<Map<string, Pick<Entity, 'spec'>>>;
+  /**
+   * Whether some Location has not been read yet: while one has not, an
+   * entity missing from the catalog may just not have been read either.
+   */
+  stillReading(): Promise<boolean>;
+}
 
 /**
  * Looks refs up in the catalog's own database: `refresh_state` holds every
@@ -13,18 +19,29 @@ export type CatalogLookup = (
  * in catalog/ (an entity with problems is still there to be referred to).
  */
 export function refreshStateLookup(knex: Knex): CatalogLookup {
-  return async refs => {
-    const found = new Map<string, Pick<Entity, 'spec'>>();
-    if (!refs.length) return found;
-    const rows: { entity_ref: string; unprocessed_entity: string }[] =
-      await knex('refresh_state')
-        .select('entity_ref', 'unprocessed_entity')
-        .whereIn('entity_ref', [...new Set(refs)]);
-    for (const row of rows) {
-      found.set(row.entity_ref, {
-        spec: JSON.parse(row.unprocessed_entity).spec,
-      });
-    }
-    return found;
+  return {
+    async find(refs) {
+      const found = new Map<string, Pick<Entity, 'spec'>>();
+      if (!refs.length) return found;
+      const rows: { entity_ref: string; unprocessed_entity: string }[] =
+        await knex('refresh_state')
+          .select('entity_ref', 'unprocessed_entity')
+          .whereIn('entity_ref', [...new Set(refs)]);
+      for (const row of rows) {
+        found.set(row.entity_ref, {
+          spec: JSON.parse(row.unprocessed_entity).spec,
+        });
+      }
+      return found;
+    },
+    async stillReading() {
+      // A row gets its result hash on its first processing; a Location without one has not emitted its entities.
+      const unread = await knex('refresh_state')
+        .select('entity_ref')
+        .where('entity_ref', 'like', 'location:%')
+        .whereNull('result_hash')
+        .first();
+      return unread !== undefined;
+    },
   };
 }

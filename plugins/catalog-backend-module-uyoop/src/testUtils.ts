@@ -28,6 +28,8 @@ export async function startCatalog(options: {
   withModule: boolean;
   /** Seconds between two processings of an entity; the catalog's own default (100-150 s) when false. */
   processingIntervalSeconds?: number | false;
+  /** More file locations beside the root one, read as separate Locations (as e2e/ does). */
+  extraLocations?: string[];
 }): Promise<TestCatalog> {
   const interval = options.processingIntervalSeconds ?? 2;
   const backend = await startTestBackend({
@@ -54,8 +56,9 @@ export async function startCatalog(options: {
             // Re-process often, so an entity read before what it refers to is checked again soon.
             ...(interval ? { processingInterval: { seconds: interval } } : {}),
             locations: [
-              { type: 'file', target: join(options.root, 'catalog-info.yaml') },
-            ],
+              join(options.root, 'catalog-info.yaml'),
+              ...(options.extraLocations ?? []),
+            ].map(target => ({ type: 'file', target })),
           },
         },
       }),

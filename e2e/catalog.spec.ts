@@ -1,0 +1,49 @@
+import { expect, test } from '@playwright/test';
+
+test('core-prod lists what it hosts by namespace, from the hosts relation', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByText('uyoop platform at a glance')).toBeVisible();
+  await page.goto('/catalog/default/resource/core-prod');
+  const hosted = page.getByLabel('services on core-prod');
+  await expect(
+    hosted.getByRole('group', { name: 'namespace prod-mail' }),
+  ).toContainText('Mailcow');
+  await expect(
+    hosted.getByRole('group', { name: 'namespace prod-cloud' }),
+  ).toContainText('Nextcloud');
+  await expect(
+    hosted.getByRole('group', { name: 'namespace security' }),
+  ).toContainText('Authelia');
+  // Nothing placed on ai-lab shows here.
+  await expect(hosted).not.toContainText('Ollama');
+  await hosted.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'e2e-artifacts/core-prod-hosts.png' });
+});
+
+test('a broken entity shows its error in the portal, naming the field as the command line does', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByText('uyoop platform at a glance')).toBeVisible();
+  await page.goto('/catalog/default/component/e2e-broken-service');
+  await expect(
+    page
+      .getByText(
+        'metadata.annotations["uyoop.io/colour"]: unknown annotation (see catalog/README.md)',
+      )
+      .first(),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByText('metadata.annotations["uyoop.io/node"]: is required')
+      .first(),
+  ).toBeVisible();
+  await page.screenshot({
+    path: 'e2e-artifacts/broken-entity.png',
+    fullPage: true,
+  });
+});
