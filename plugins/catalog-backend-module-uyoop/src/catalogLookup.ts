@@ -45,3 +45,33 @@ export function refreshStateLookup(knex: Knex): CatalogLookup {
     },
   };
 }
+
+/**
+ * Remembers, for `ttlMs`, the refs the catalog was found to hold: thousands
+ * of entities name the same few owners, systems and nodes. A ref not found
+ * is asked again each time, so a mistake is reported as soon as it is one.
+ */
+export function rememberFound(
+  lookup: CatalogLookup,
+  ttlMs = 10_000,
+): CatalogLookup {
+  const known = new Map<string, { at: number; entity: Pick<Entity, 'spec'> }>();
+  return {
+    async find(refs) {
+      const now = Date.now();
+      const found = new Map<string, Pick<Entity, 'spec'>>();
+      const ask: string[] = [];
+      for (const ref of refs) {
+        const hit = known.get(ref);
+        if (hit && now - hit.at < ttlMs) found.set(ref, hit.entity);
+        else ask.push(ref);
+      }
+      for (const [ref, entity] of await lookup.find(ask)) {
+        known.set(ref, { at: now, entity });
+        found.set(ref, entity);
+      }
+      return found;
+    },
+    stillReading: () => lookup.stillReading(),
+  };
+}

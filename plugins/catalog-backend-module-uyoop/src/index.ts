@@ -9,5 +9,5 @@ export {
   UyoopEntityProcessor,
   describeProblem,
 } from './UyoopEntityProcessor';
-export { refreshStateLookup } from './catalogLookup';
+export { refreshStateLookup, rememberFound } from './catalogLookup';
 export type { CatalogLookup } from './catalogLookup';

@@ -3,7 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { refreshStateLookup } from './catalogLookup';
+import { refreshStateLookup, rememberFound } from './catalogLookup';
 import { UyoopEntityProcessor } from './UyoopEntityProcessor';
 
 /** The catalog enforces the platform's model: uyoop.io validation and the hosting relations. */
@@ -20,7 +20,7 @@ export const catalogModuleUyoop = createBackendModule({
         // The catalog's own database (this module shares the catalog plugin's).
         const knex = await database.getClient();
         catalog.addProcessor(
-          new UyoopEntityProcessor(refreshStateLookup(knex)),
+          new UyoopEntityProcessor(rememberFound(refreshStateLookup(knex))),
         );
       },
     });
