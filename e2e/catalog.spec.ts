@@ -29,7 +29,24 @@ test('a broken entity shows its error in the portal, naming the field as the com
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   await expect(page.getByText('uyoop platform at a glance')).toBeVisible();
-  await page.goto('/catalog/default/component/e2e-broken-service');
+
+  // The stock "Processing Status" filter, "Has Error": the broken entity, and no valid one.
+  await page.goto('/catalog?filters[kind]=component&filters[user]=all');
+  await expect(
+    page.getByRole('link', { name: 'Mailcow', exact: true }),
+  ).toBeVisible();
+  await page.getByTestId('processing-status-picker-expand').click();
+  await page.getByRole('option', { name: 'Has Error' }).click();
+  await page.keyboard.press('Escape');
+  const broken = page.getByRole('link', { name: 'E2E broken service' });
+  await expect(broken).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Mailcow', exact: true }),
+  ).toHaveCount(0);
+  await page.screenshot({ path: 'e2e-artifacts/catalog-has-error.png' });
+
+  // Its page: one error per problem, field first, as `yarn uyoop catalog validate` prints them.
+  await broken.click();
   await expect(
     page
       .getByText(
