@@ -1,11 +1,14 @@
 import { expect, test } from '@playwright/test';
 
-test('core-prod lists what it hosts by namespace, from the hosts relation', async ({
-  page,
-}) => {
+test.beforeEach(async ({ page }) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   await expect(page.getByText('uyoop platform at a glance')).toBeVisible();
+});
+
+test('core-prod lists what it hosts by namespace, from the hosts relation', async ({
+  page,
+}) => {
   await page.goto('/catalog/default/resource/core-prod');
   const hosted = page.getByLabel('services on core-prod');
   await expect(
@@ -26,10 +29,6 @@ test('core-prod lists what it hosts by namespace, from the hosts relation', asyn
 test('a broken entity shows its error in the portal, naming the field as the command line does', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(page.getByText('uyoop platform at a glance')).toBeVisible();
-
   // The stock "Processing Status" filter, "Has Error": the broken entity, and no valid one.
   await page.goto('/catalog?filters[kind]=component&filters[user]=all');
   await expect(
@@ -63,4 +62,17 @@ test('a broken entity shows its error in the portal, naming the field as the com
     path: 'e2e-artifacts/broken-entity.png',
     fullPage: true,
   });
+});
+
+test('the catalog graph filters on hosts: core-prod and what it hosts, not its owner', async ({
+  page,
+}) => {
+  await page.goto(
+    '/catalog-graph?rootEntityRefs[]=resource:default/core-prod&selectedRelations[]=hosts&maxDepth=1&showFilters=true',
+  );
+  const graph = page.locator('svg').filter({ hasText: 'core-prod' }).first();
+  await expect(graph).toContainText('Mailcow');
+  await expect(graph).toContainText('Nextcloud');
+  await expect(graph).not.toContainText('Platform admins');
+  await page.screenshot({ path: 'e2e-artifacts/catalog-graph-hosts.png' });
 });
