@@ -18,6 +18,13 @@ export default defineConfig({
     {
       command: `yarn ${portalScript}`,
       url: 'http://localhost:3000',
+      // The catalog of catalog/ plus one deliberately broken entity (e2e/catalog.spec.ts).
+      env: {
+        APP_CONFIG_catalog_locations: JSON.stringify([
+          { type: 'file', target: '../../catalog-info.yaml' },
+          { type: 'file', target: '../../e2e/fixtures/broken-entity.yaml' },
+        ]),
+      },
       reuseExistingServer: !process.env.CI,
       timeout: 300_000,
     },

@@ -3,7 +3,11 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import finopsPlugin from '@internal/plugin-uyoop-finops';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
-import { uyoopCatalogModule, uyoopThemeModule } from './modules/uyoop';
+import {
+  uyoopCatalogGraphModule,
+  uyoopCatalogModule,
+  uyoopThemeModule,
+} from './modules/uyoop';
 
 export default createApp({
   features: [
@@ -12,6 +16,7 @@ export default createApp({
     homeModule,
     uyoopThemeModule,
     uyoopCatalogModule,
+    uyoopCatalogGraphModule,
     finopsPlugin,
   ],
 });

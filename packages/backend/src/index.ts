@@ -32,6 +32,8 @@ backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
+// uyoop: the validation of `yarn uyoop catalog validate`, and hostedOn/hosts
+backend.add(import('@internal/plugin-catalog-backend-module-uyoop'));
 
 // See https://backstage.io/docs/features/software-catalog/configuration#subscribing-to-catalog-errors
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));

@@ -30,3 +30,12 @@ export type {
   RunResult,
 } from './process';
 export { parseVersionsEnv, readVersions } from './versions';
+export { validateAnnotations, validateEntity } from './validate';
+export type { FieldProblem } from './validate';
+export {
+  referenceProblem,
+  referencesOf,
+  resolveReferences,
+} from './references';
+export type { EntityReference, ResolvedReference } from './references';
+export { toEntityRef } from './refs';

@@ -2,12 +2,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { parseAllDocuments } from 'yaml';
-import { ANNOTATION_PREFIX } from './annotations';
 import { CatalogError, CatalogProblem } from './errors';
 import { buildPlatform } from './build';
 import type { LoadedEntity, Platform } from './model';
 import { validateEntity } from './validate';
-import { toEntityRef } from './refs';
+import { referenceProblem, resolveReferences } from './references';
 
 const ROOT_LOCATION = 'catalog-info.yaml';
 const CATALOG_DIR = 'catalog';
@@ -101,50 +100,6 @@ export async function loadPlatform(
   return platform;
 }
 
-/** Where an entity points at another one, and the kind a bare name means there. */
-function references(
-  entity: Entity,
-): { field: string; ref: string; defaultKind?: string; mustBe?: string }[] {
-  const spec = (entity.spec ?? {}) as Record<string, unknown>;
-  const out: {
-    field: string;
-    ref: string;
-    defaultKind?: string;
-    mustBe?: string;
-  }[] = [];
-  const one = (field: string, value: unknown, defaultKind?: string) => {
-    if (typeof value === 'string') out.push({ field, ref: value, defaultKind });
-  };
-  const many = (field: string, value: unknown, defaultKind?: string) => {
-    if (Array.isArray(value))
-      value.forEach((v, i) => one(`${field}[${i}]`, v, defaultKind));
-  };
-  one('spec.owner', spec.owner, 'group');
-  one('spec.system', spec.system, 'system');
-  one('spec.domain', spec.domain, 'domain');
-  one('spec.parent', spec.parent, 'group');
-  many('spec.children', spec.children, 'group');
-  many('spec.memberOf', spec.memberOf, 'group');
-  many('spec.dependsOn', spec.dependsOn);
-  many('spec.dependencyOf', spec.dependencyOf);
-  const annotations = entity.metadata.annotations ?? {};
-  const nodes = annotations[`${ANNOTATION_PREFIX}node`];
-  nodes?.split(',').forEach(n =>
-    out.push({
-      field: `metadata.annotations["${ANNOTATION_PREFIX}node"]`,
-      ref: `resource:${n}`,
-      mustBe: 'node',
-    }),
-  );
-  annotations[`${ANNOTATION_PREFIX}deploys`]?.split(',').forEach(r =>
-    out.push({
-      field: `metadata.annotations["${ANNOTATION_PREFIX}deploys"]`,
-      ref: r,
-    }),
-  );
-  return out;
-}
-
 function checkReferences(loaded: LoadedEntity[]): CatalogProblem[] {
   const problems: CatalogProblem[] = [];
   const byRef = new Map<string, LoadedEntity>();
@@ -160,34 +115,13 @@ function checkReferences(loaded: LoadedEntity[]): CatalogProblem[] {
     byRef.set(l.ref, l);
   }
   for (const l of loaded) {
-    for (const r of references(l.entity)) {
-      let target: string;
-      try {
-        target = toEntityRef(r.ref, r.defaultKind);
-      } catch (e) {
-        problems.push({
-          file: l.file,
-          entity: describe(l.entity),
-          field: r.field,
-          message: (e as Error).message,
-        });
-        continue;
-      }
-      const found = byRef.get(target);
-      if (!found) {
-        problems.push({
-          file: l.file,
-          entity: describe(l.entity),
-          field: r.field,
-          message: `refers to ${target}, which is not in the catalog`,
-        });
-      } else if (r.mustBe && found.entity.spec?.type !== r.mustBe) {
-        problems.push({
-          file: l.file,
-          entity: describe(l.entity),
-          field: r.field,
-          message: `${target} is not a ${r.mustBe}`,
-        });
+    for (const r of resolveReferences(l.entity)) {
+      const problem = referenceProblem(
+        r,
+        r.target ? byRef.get(r.target)?.entity : undefined,
+      );
+      if (problem) {
+        problems.push({ file: l.file, entity: describe(l.entity), ...problem });
       }
     }
   }

@@ -101,7 +101,8 @@ export async function validateEntity(entity: Entity): Promise<FieldProblem[]> {
   return validateAnnotations(entity);
 }
 
-function validateAnnotations(entity: Entity): FieldProblem[] {
+/** The uyoop part of the validation: namespace and uyoop.io/ annotations; the Backstage model must already hold. */
+export function validateAnnotations(entity: Entity): FieldProblem[] {
   const annotations = entity.metadata.annotations ?? {};
   const ours = Object.fromEntries(
     Object.entries(annotations).filter(([k]) =>

@@ -8,15 +8,15 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { nodeSpecRows } from './nodeSpecs';
+import { groupByNamespace, nodeSpecRows } from './nodeSpecs';
 
-/** The specs of a node and the services it hosts. */
+/** The specs of a node and what it hosts, grouped by namespace. */
 export const NodeSpecs = ({
   node,
-  services,
+  hosted,
 }: {
   node: Entity;
-  services: Entity[];
+  hosted: Entity[];
 }) => (
   <>
     <Table size="small" aria-label={`${node.metadata.name} specs`}>
@@ -32,22 +32,33 @@ export const NodeSpecs = ({
       </TableBody>
     </Table>
     <Typography variant="subtitle2" style={{ marginTop: 16 }}>
-      Hosts {services.length} services
+      Hosts {hosted.length} entities, by namespace
     </Typography>
     <div aria-label={`services on ${node.metadata.name}`}>
-      {services.map(s => (
-        <Chip
-          key={s.metadata.name}
-          size="small"
-          style={{ margin: 2 }}
-          label={
-            <EntityRefLink
-              entityRef={s}
-              defaultKind="component"
-              title={s.metadata.title ?? s.metadata.name}
+      {groupByNamespace(hosted).map(({ namespace, entities }) => (
+        <div
+          key={namespace}
+          role="group"
+          aria-label={`namespace ${namespace}`}
+          style={{ marginTop: 8 }}
+        >
+          <Typography variant="body2" component="h3">
+            {namespace}
+          </Typography>
+          {entities.map(e => (
+            <Chip
+              key={`${e.kind}:${e.metadata.name}`}
+              size="small"
+              style={{ margin: 2 }}
+              label={
+                <EntityRefLink
+                  entityRef={e}
+                  title={e.metadata.title ?? e.metadata.name}
+                />
+              }
             />
-          }
-        />
+          ))}
+        </div>
       ))}
     </div>
   </>

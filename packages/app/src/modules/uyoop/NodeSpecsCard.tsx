@@ -4,18 +4,29 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  catalogApiRef,
+  getEntityRelations,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
 import useAsync from 'react-use/esm/useAsync';
 import { NodeSpecs } from './NodeSpecs';
-import { runsOn } from './nodeSpecs';
 
-/** Entity card of a node (Resource of type node): its specs and hosted services. */
+/** Entity card of a node (Resource of type node): its specs, and what it hosts by namespace. */
 export const NodeSpecsCard = () => {
   const { entity } = useEntity();
   const catalogApi = useApi(catalogApiRef);
+  // The catalog's `hosts` relations (the uyoop catalog module derives them from uyoop.io/node).
+  const refs = getEntityRelations(entity, 'hosts').map(r =>
+    stringifyEntityRef(r),
+  );
   const { value, loading, error } = useAsync(
-    () => catalogApi.getEntities({ filter: { kind: 'Component' } }),
-    [catalogApi],
+    async () =>
+      refs.length
+        ? (await catalogApi.getEntitiesByRefs({ entityRefs: refs })).items
+        : [],
+    [catalogApi, refs.join(',')],
   );
   return (
     <InfoCard title="Node specs">
@@ -24,7 +35,7 @@ export const NodeSpecsCard = () => {
       {value && (
         <NodeSpecs
           node={entity}
-          services={value.items.filter(c => runsOn(c, entity.metadata.name))}
+          hosted={value.filter((e): e is NonNullable<typeof e> => !!e)}
         />
       )}
     </InfoCard>

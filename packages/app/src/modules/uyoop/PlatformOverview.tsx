@@ -1,4 +1,4 @@
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
   Link,
@@ -6,7 +6,11 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  catalogApiRef,
+  EntityRefLink,
+  getEntityRelations,
+} from '@backstage/plugin-catalog-react';
 import {
   Grid,
   List,
@@ -16,10 +20,17 @@ import {
 } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { NodeSpecs } from './NodeSpecs';
-import { runsOn } from './nodeSpecs';
 
 const byName = (a: Entity, b: Entity) =>
   a.metadata.name.localeCompare(b.metadata.name);
+
+/** The components a node hosts, by the catalog's `hosts` relations. */
+const hostedBy = (node: Entity, components: Entity[]) => {
+  const refs = new Set(
+    getEntityRelations(node, 'hosts').map(r => stringifyEntityRef(r)),
+  );
+  return components.filter(c => refs.has(stringifyEntityRef(c)));
+};
 
 /** The platform at a glance: the nodes and what they host, the systems, and what comes next. */
 export const PlatformOverview = () => {
@@ -57,12 +68,7 @@ export const PlatformOverview = () => {
             title={node.metadata.title ?? node.metadata.name}
             subheader={node.metadata.description}
           >
-            <NodeSpecs
-              node={node}
-              services={components
-                .filter(c => runsOn(c, node.metadata.name))
-                .sort(byName)}
-            />
+            <NodeSpecs node={node} hosted={hostedBy(node, components)} />
           </InfoCard>
         </Grid>
       ))}

@@ -1,5 +1,14 @@
-import { createFrontendModule } from '@backstage/frontend-plugin-api';
+import {
+  ApiBlueprint,
+  createFrontendModule,
+} from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  ALL_RELATION_PAIRS,
+  ALL_RELATIONS,
+  DefaultCatalogGraphApi,
+  catalogGraphApiRef,
+} from '@backstage/plugin-catalog-graph';
 import { uyoopDarkTheme, uyoopLightTheme } from './theme';
 
 /** uyoop's look: its themes replace the stock ones (see app-config.yaml). */
@@ -21,4 +30,28 @@ const nodeSpecsCard = EntityCardBlueprint.make({
 export const uyoopCatalogModule = createFrontendModule({
   pluginId: 'catalog',
   extensions: [nodeSpecsCard],
+});
+
+/**
+ * The catalog graph knows the uyoop relations (hostedOn/hosts, from the
+ * catalog module), so its relation filter offers `hosts`.
+ */
+const catalogGraphApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: catalogGraphApiRef,
+      deps: {},
+      factory: () =>
+        new DefaultCatalogGraphApi({
+          knownRelations: [...ALL_RELATIONS, 'hostedOn', 'hosts'],
+          knownRelationPairs: [...ALL_RELATION_PAIRS, ['hostedOn', 'hosts']],
+          defaultRelationTypes: { exclude: [] },
+        }),
+    }),
+});
+
+/** Catalog graph additions: the hosting relations. */
+export const uyoopCatalogGraphModule = createFrontendModule({
+  pluginId: 'catalog-graph',
+  extensions: [catalogGraphApi],
 });

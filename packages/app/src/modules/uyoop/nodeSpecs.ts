@@ -20,9 +20,24 @@ export function nodeSpecRows(node: Entity): { label: string; value: string }[] {
   ];
 }
 
-/** Whether a component runs on the node (uyoop.io/node lists node names). */
-export function runsOn(component: Entity, nodeName: string): boolean {
-  return (component.metadata.annotations?.['uyoop.io/node'] ?? '')
-    .split(',')
-    .includes(nodeName);
+/** The namespace shown for an entity that names none. */
+export const NO_NAMESPACE = '(no namespace)';
+
+/** What a node hosts, grouped by Kubernetes namespace, namespaces and entities by name. */
+export function groupByNamespace(
+  hosted: Entity[],
+): { namespace: string; entities: Entity[] }[] {
+  const groups = new Map<string, Entity[]>();
+  for (const e of hosted) {
+    const ns =
+      e.metadata.annotations?.['backstage.io/kubernetes-namespace'] ??
+      NO_NAMESPACE;
+    groups.set(ns, [...(groups.get(ns) ?? []), e]);
+  }
+  return [...groups.keys()].sort().map(namespace => ({
+    namespace,
+    entities: groups
+      .get(namespace)!
+      .sort((x, y) => x.metadata.name.localeCompare(y.metadata.name)),
+  }));
 }

@@ -1,0 +1,268 @@
+/**
+ * Catalog module benchmark (issue 16): ingest 10,000 generated entities
+ * (nodes, services, buckets) through the real catalog with the uyoop module,
+ * and through the stock catalog without it, in the same run; then the p50/p99
+ * of /api/catalog/entities and /api/catalog/entities/by-query on each.
+ *
+ *   node .yarn/releases/yarn-4.13.0.cjs tsx bench/catalog-module.ts [--entities 10000] [--rounds 1] [--requests 100]
+ *
+ * Rounds alternate stock and module; the median of each is compared.
+ * Goal: the module costs at most 10 % over stock (ratio <= 1.10).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import {
+  startCatalog,
+  TestCatalog,
+  until,
+} from '../plugins/catalog-backend-module-uyoop/src/testUtils';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const ENTITIES = arg('entities', 10_000);
+const ROUNDS = arg('rounds', 1);
+const REQUESTS = arg('requests', 100);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const median = (xs: number[]) => pct(xs, 50);
+
+/** A catalog of `total` entities: 1 % nodes, 10 % buckets, the rest services, plus their owner and systems. */
+async function generateCatalog(total: number): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'uyoop-bench-catalog-'));
+  const nodes = Math.max(1, Math.round(total / 100));
+  const buckets = Math.round(total / 10);
+  const services = total - nodes - buckets;
+  const systems = 10;
+  const docs: object[] = [
+    {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: 'admins' },
+      spec: { type: 'team', children: [] },
+    },
+  ];
+  for (let i = 0; i < systems; i++) {
+    docs.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'System',
+      metadata: { name: `system-${i}` },
+      spec: { owner: 'admins' },
+    });
+  }
+  for (let i = 0; i < nodes; i++) {
+    docs.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: `node-${i}`,
+        annotations: {
+          'uyoop.io/provider': 'ovhcloud',
+          'uyoop.io/offer': 'VPS-3',
+          'uyoop.io/region': 'eu-west-gra',
+          'uyoop.io/vcpu': '8',
+          'uyoop.io/memory-gib': '24',
+          'uyoop.io/disk-gib': '200',
+          'uyoop.io/monthly-price-eur': '14.28',
+          'uyoop.io/price-basis': 'TTC',
+          'uyoop.io/k3s-role': i === 0 ? 'server' : 'agent',
+          'uyoop.io/public-host': `node-${i}.uyoop.fr`,
+          'uyoop.io/mesh-address': `10.80.${Math.floor(i / 250)}.${
+            (i % 250) + 1
+          }`,
+        },
+      },
+      spec: { type: 'node', owner: 'admins', system: `system-${i % systems}` },
+    });
+  }
+  for (let i = 0; i < services; i++) {
+    docs.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: `service-${i}`,
+        annotations: {
+          'backstage.io/kubernetes-namespace': `ns-${i % 50}`,
+          'uyoop.io/node': `node-${i % nodes}`,
+          'uyoop.io/storage-tier': 'nvme',
+          'uyoop.io/runtime': 'k3s',
+        },
+      },
+      spec: {
+        type: 'service',
+        lifecycle: 'production',
+        owner: 'admins',
+        system: `system-${i % systems}`,
+        dependsOn: [`resource:node-${i % nodes}`],
+      },
+    });
+  }
+  for (let i = 0; i < buckets; i++) {
+    docs.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: `bucket-${i}`,
+        annotations: {
+          'uyoop.io/provider': 'ovhcloud',
+          'uyoop.io/region': 'eu-west-gra',
+          'uyoop.io/object-lock': 'none',
+        },
+      },
+      spec: {
+        type: 's3-bucket',
+        owner: 'admins',
+        system: `system-${i % systems}`,
+      },
+    });
+  }
+  // One file per 500 entities, as a real catalog spreads them.
+  const targets: string[] = [];
+  for (let i = 0; i < docs.length; i += 500) {
+    const file = `entities-${i / 500}.yaml`;
+    targets.push(`./${file}`);
+    await writeFile(
+      join(root, file),
+      docs
+        .slice(i, i + 500)
+        .map(d => stringify(d))
+        .join('---\n'),
+    );
+  }
+  await writeFile(
+    join(root, 'catalog-info.yaml'),
+    stringify({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Location',
+      metadata: { name: 'bench' },
+      spec: { targets },
+    }),
+  );
+  return root;
+}
+
+interface Measure {
+  ingestMs: number;
+  entitiesP50: number;
+  entitiesP99: number;
+  queryP50: number;
+  queryP99: number;
+}
+
+async function timed(catalog: TestCatalog, path: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const start = performance.now();
+    await catalog.get(path);
+    out.push(performance.now() - start);
+  }
+  return out;
+}
+
+async function measure(
+  root: string,
+  withModule: boolean,
+  expected: number,
+): Promise<Measure> {
+  const start = performance.now();
+  const catalog = await startCatalog({
+    root,
+    withModule,
+    processingIntervalSeconds: false,
+  });
+  try {
+    await until(
+      `${expected} entities processed`,
+      async () => {
+        const { totalItems } = await catalog.get<{ totalItems: number }>(
+          '/api/catalog/entities/by-query?limit=1&filter=kind=component,kind=resource,kind=system,kind=group',
+        );
+        return totalItems >= expected ? true : undefined;
+      },
+      30 * 60_000,
+    );
+    const ingestMs = performance.now() - start;
+    if (withModule) {
+      const node = await catalog.get<{ relations: { type: string }[] }>(
+        '/api/catalog/entities/by-name/resource/default/node-0',
+      );
+      if (!node.relations.some(r => r.type === 'hosts'))
+        throw new Error(
+          'the module run has no hosts relation: not measuring what it claims',
+        );
+    }
+    const entities = await timed(catalog, '/api/catalog/entities?limit=100');
+    const query = await timed(
+      catalog,
+      '/api/catalog/entities/by-query?limit=100&filter=kind=component',
+    );
+    return {
+      ingestMs,
+      entitiesP50: pct(entities, 50),
+      entitiesP99: pct(entities, 99),
+      queryP50: pct(query, 50),
+      queryP99: pct(query, 99),
+    };
+  } finally {
+    await catalog.stop();
+  }
+}
+
+async function main() {
+  const root = await generateCatalog(ENTITIES);
+  const expected = ENTITIES + 11; // the generated entities plus the group and the systems
+  const runs: Record<'stock' | 'module', Measure[]> = { stock: [], module: [] };
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of ['stock', 'module'] as const) {
+        const m = await measure(root, kind === 'module', expected);
+        runs[kind].push(m);
+        console.log(
+          `round ${r + 1} ${kind.padEnd(6)} ingest ${(
+            m.ingestMs / 1000
+          ).toFixed(1)} s; ` +
+            `/entities p50 ${m.entitiesP50.toFixed(
+              1,
+            )} ms p99 ${m.entitiesP99.toFixed(1)} ms; ` +
+            `/entities/by-query p50 ${m.queryP50.toFixed(
+              1,
+            )} ms p99 ${m.queryP99.toFixed(1)} ms`,
+        );
+      }
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  const ratio = (key: keyof Measure) =>
+    median(runs.module.map(m => m[key])) / median(runs.stock.map(m => m[key]));
+  console.log(
+    `${ENTITIES} entities, ${ROUNDS} round(s), ${REQUESTS} requests per endpoint`,
+  );
+  for (const [label, key] of [
+    ['ingest time', 'ingestMs'],
+    ['/api/catalog/entities p50', 'entitiesP50'],
+    ['/api/catalog/entities p99', 'entitiesP99'],
+    ['/api/catalog/entities/by-query p50', 'queryP50'],
+    ['/api/catalog/entities/by-query p99', 'queryP99'],
+  ] as const) {
+    console.log(`ratio module / stock, ${label}: ${ratio(key).toFixed(3)}`);
+  }
+  const worst = ratio('ingestMs');
+  console.log(
+    `goal: module ingest <= 1.10 x stock: ${
+      worst <= 1.1 ? 'met' : 'NOT met'
+    } (${worst.toFixed(3)})`,
+  );
+  process.exit(0);
+}
+
+main().catch(e => {
+  console.error(e);
+  process.exit(1);
+});
