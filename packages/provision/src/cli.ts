@@ -6,6 +6,7 @@ import { CatalogError, loadPlatform, repoRoot } from '@internal/platform';
 import type { CliIO, Platform } from '@internal/platform';
 import { buildUserData } from './cloudInit';
 import { executeProvision, formatResult } from './execute';
+import { InputError, checkSiteInputs, readSiteVars } from './inputs';
 import { renderInventory } from './inventory';
 import { Phase, UsageError, formatPlan, phases, planProvision } from './plan';
 import { nodeProcessRunner, ProcessRunner } from './runner';
@@ -138,6 +139,11 @@ export async function provisionCli(
     } else {
       formatPlan(plan).forEach(io.out);
     }
+    // The site inputs that keep a node closed, read as Ansible will read them.
+    const ansibleDir = join(root, 'infra', 'ansible');
+    checkSiteInputs(
+      await readSiteVars(ansibleDir, values['extra-vars']),
+    ).forEach(io.err);
     if (values['dry-run']) return 0;
 
     const k3sToken = plan.needsK3sToken
@@ -149,7 +155,7 @@ export async function provisionCli(
       : undefined;
     const result = await executeProvision(plan, {
       runner,
-      ansibleDir: join(root, 'infra', 'ansible'),
+      ansibleDir,
       k3sToken,
       extraVarsFiles: values['extra-vars'],
       env,
@@ -168,7 +174,11 @@ export async function provisionCli(
       io.err(`${(e as Error).message}\n\n${provisionUsage}`);
       return 2;
     }
-    if (e instanceof CatalogError || e instanceof SecretError) {
+    if (
+      e instanceof CatalogError ||
+      e instanceof SecretError ||
+      e instanceof InputError
+    ) {
       io.err(`${(e as Error).message}\nnothing was changed on any node.`);
       return 1;
     }
