@@ -97,5 +97,5 @@ describe('the SSH admin sources', () => {
     expect(out.join('\n')).toMatch(/security_ssh_admin_sources is empty/);
     expect(out.join('\n')).toMatch(/nothing was changed on any node/);
     expect(calls).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { repoRoot } from '@internal/platform';
 import { parse } from 'yaml';
 import { meshCli, provisionCli } from '../cli';
@@ -409,21 +410,18 @@ while True:
       repoRoot,
       lab.work,
       ansibleHome,
-      ...spawnSync(
-        'sh',
-        ['-c', `ls -d ${tmpdir()}/ansible* ${tmpdir()}/uyoop-* 2>/dev/null`],
-        {
-          encoding: 'utf8',
-        },
-      )
-        .stdout.split('\n')
-        .filter(Boolean),
-    ];
+      ...readdirSync(tmpdir())
+        .filter(f => f.startsWith('ansible') || f.startsWith('uyoop-'))
+        .map(f => join(tmpdir(), f)),
+    ].filter(p => existsSync(p));
     for (const key of keys) {
       const r = spawnSync(
         'grep',
         [
           '-rlF',
+          // Skip the SSH control sockets of the run.
+          '-D',
+          'skip',
           '--exclude-dir=node_modules',
           '--exclude-dir=.git',
           // The nodes' own file systems live under the lab's work folder.
