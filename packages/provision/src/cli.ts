@@ -10,7 +10,7 @@ import { InputError, checkSiteInputs, readSiteVars } from './inputs';
 import { renderInventory } from './inventory';
 import { Phase, UsageError, formatPlan, phases, planProvision } from './plan';
 import { nodeProcessRunner, ProcessRunner } from './runner';
-import { SecretError, loadK3sToken } from './secrets';
+import { SecretError, loadK3sToken, loadWireguardKeys } from './secrets';
 import { readVersions } from './versions';
 import {
   formatHandshake,
@@ -146,17 +146,22 @@ export async function provisionCli(
     ).forEach(io.err);
     if (values['dry-run']) return 0;
 
+    const secretsDir =
+      deps.secretsDir ?? join(root, 'infra', 'ansible', 'secrets');
     const k3sToken = plan.needsK3sToken
-      ? await loadK3sToken(
-          deps.secretsDir ?? join(root, 'infra', 'ansible', 'secrets'),
-          runner,
-          env,
-        )
+      ? await loadK3sToken(secretsDir, runner, env)
       : undefined;
+    const wireguardKeys = await loadWireguardKeys(
+      secretsDir,
+      plan.hosts.filter(h => h.roles.includes('wireguard')).map(h => h.name),
+      runner,
+      env,
+    );
     const result = await executeProvision(plan, {
       runner,
       ansibleDir,
       k3sToken,
+      wireguardKeys,
       extraVarsFiles: values['extra-vars'],
       env,
       onProgress: io.out,
