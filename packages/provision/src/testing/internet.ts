@@ -15,6 +15,10 @@ function ip(args: string[], allowFail = false) {
   return r;
 }
 
+/** Exit 0 when a TCP connection to argv[1]:argv[2] opens within 2 s (python3: the controller has no nc). */
+export const tcpConnectScript =
+  'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)';
+
 /** Sends one UDP datagram with a forged IPv4 source (a raw socket, IP_HDRINCL). */
 const spoofScript = `
 import socket, struct, sys
@@ -83,7 +87,10 @@ export class Internet {
   }
 
   tcpOpen(host: string, port: number): boolean {
-    return this.exec('nc', ['-z', '-w', '2', host, String(port)]).code === 0;
+    return (
+      this.exec('python3', ['-c', tcpConnectScript, host, String(port)])
+        .code === 0
+    );
   }
 
   sendSpoofedUdp(source: string, destination: string, port: number) {

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { meshCli, provisionCli } from '../cli';
 import { nodeProcessRunner, prefixedRunner, ProcessRunner } from '../runner';
 import { readVersions } from '../versions';
-import { Internet } from './internet';
+import { Internet, tcpConnectScript } from './internet';
 import { lynisAudit } from './lynis';
 import { LabInputs, NodeLab, lanNetns, prepareLabInputs } from './nodes';
 
@@ -348,9 +348,11 @@ while True:
       // SSH: the admin source gets through, the Internet does not.
       expect(tcpOpen('core-prod', '127.0.0.1', 22)).toBe(true);
       expect(
-        lab.controller('nc', ['-z', '-w', '2', addresses['core-prod'], '22'], {
-          allowFail: true,
-        }).code,
+        lab.controller(
+          'python3',
+          ['-c', tcpConnectScript, addresses['core-prod'], '22'],
+          { allowFail: true },
+        ).code,
       ).toBe(0);
       expect(internet.tcpOpen(addresses['core-prod'], 22)).toBe(false);
       // K3s: closed on the public side, open across wg0.
