@@ -1,7 +1,8 @@
 /**
  * Bench: wall time of the no-op second converge of both nodes (site.yml,
  * phase socle), against an anchor measured in the same run: one bare
- * `ansible nodes -m ping` round over the same SSH setup.
+ * `ansible nodes -m ping` round over the same SSH setup. It also records
+ * core-prod's Lynis hardening index converged, against the fresh rootfs.
  * Run (root, after scripts/prepare.d/ansible-nodes.sh):
  *   node_modules/.bin/tsx bench/provision-noop-converge.ts
  */
@@ -21,6 +22,7 @@ import {
   lanNetns,
   prepareLabInputs,
 } from '../packages/provision/src/testing/nodes';
+import { lynisAudit } from '../packages/provision/src/testing/lynis';
 
 const addresses = { 'core-prod': '192.0.2.11', 'ai-lab': '192.0.2.12' };
 
@@ -39,7 +41,8 @@ async function main() {
   try {
     await lab.start();
     const versions = await readVersions();
-    const { args, env, secretsDir } = prepareLabInputs(
+    const lynisFresh = lynisAudit(lab, 'core-prod').index;
+    const { args, env, secretsDir, varsFile } = prepareLabInputs(
       lab,
       addresses,
       versions.K3S_VERSION,
@@ -91,6 +94,12 @@ async function main() {
     );
     console.log(
       `ratio no-op converge / ping round: ${(noop / anchor).toFixed(1)}`,
+    );
+    const lynisConverged = lynisAudit(lab, 'core-prod').index;
+    console.log(
+      `Lynis hardening index of core-prod: ${lynisConverged} converged, ${lynisFresh} on the fresh rootfs (ratio ${(
+        lynisConverged / lynisFresh
+      ).toFixed(2)})`,
     );
   } finally {
     await lab.stop();

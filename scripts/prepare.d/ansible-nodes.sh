@@ -17,7 +17,8 @@ base_packages=(systemd systemd-sysv dbus libpam-systemd openssh-server sudo pyth
   iproute2 iputils-ping netcat-openbsd procps ca-certificates less)
 # What the roles install: pre-downloaded, never installed here.
 role_packages=(unattended-upgrades apt-listchanges systemd-timesyncd curl gnupg
-  nftables crowdsec crowdsec-firewall-bouncer wireguard-tools wireguard-go)
+  nftables crowdsec crowdsec-firewall-bouncer wireguard-tools wireguard-go
+  auditd acct aide aide-common chkrootkit debsums libpam-passwdqc libpam-tmpdir usbguard)
 admin_user=uyoop
 # The Debian mirrors this machine's apt already uses: no host is written in the repo.
 apt_repo() { # apt_repo <suite>: the URI that serves <suite>
@@ -63,8 +64,9 @@ SRC
   : >"$partial/etc/machine-id"
   touch "$partial/.uyoop-ready"
   mv "$partial" "$rootfs"
-  # Older rootfs versions are dead weight.
-  find "$cache" -maxdepth 1 -name 'rootfs-bookworm-*' ! -name "rootfs-bookworm-$key" -exec rm -rf {} +
+  # Older rootfs versions are dead weight once no lab can still run on them
+  # (a lab mounts its rootfs for its whole run): removed after a day.
+  find "$cache" -maxdepth 1 -name 'rootfs-bookworm-*' ! -name "rootfs-bookworm-$key" -mmin +1440 -exec rm -rf {} +
   log "ansible-nodes: rootfs ready at $rootfs"
 fi
 ln -sfn "$rootfs" "$cache/rootfs"

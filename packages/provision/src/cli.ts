@@ -6,10 +6,11 @@ import { CatalogError, loadPlatform, repoRoot } from '@internal/platform';
 import type { CliIO, Platform } from '@internal/platform';
 import { buildUserData } from './cloudInit';
 import { executeProvision, formatResult } from './execute';
+import { InputError, checkSiteInputs, readSiteVars } from './inputs';
 import { renderInventory } from './inventory';
 import { Phase, UsageError, formatPlan, phases, planProvision } from './plan';
 import { nodeProcessRunner, ProcessRunner } from './runner';
-import { SecretError, loadK3sToken } from './secrets';
+import { SecretError, loadK3sToken, loadWireguardKeys } from './secrets';
 import { readVersions } from './versions';
 import {
   formatHandshake,
@@ -138,19 +139,29 @@ export async function provisionCli(
     } else {
       formatPlan(plan).forEach(io.out);
     }
+    // The site inputs that keep a node closed, read as Ansible will read them.
+    const ansibleDir = join(root, 'infra', 'ansible');
+    checkSiteInputs(
+      await readSiteVars(ansibleDir, values['extra-vars']),
+    ).forEach(io.err);
     if (values['dry-run']) return 0;
 
+    const secretsDir =
+      deps.secretsDir ?? join(root, 'infra', 'ansible', 'secrets');
     const k3sToken = plan.needsK3sToken
-      ? await loadK3sToken(
-          deps.secretsDir ?? join(root, 'infra', 'ansible', 'secrets'),
-          runner,
-          env,
-        )
+      ? await loadK3sToken(secretsDir, runner, env)
       : undefined;
+    const wireguardKeys = await loadWireguardKeys(
+      secretsDir,
+      plan.hosts.filter(h => h.roles.includes('wireguard')).map(h => h.name),
+      runner,
+      env,
+    );
     const result = await executeProvision(plan, {
       runner,
-      ansibleDir: join(root, 'infra', 'ansible'),
+      ansibleDir,
       k3sToken,
+      wireguardKeys,
       extraVarsFiles: values['extra-vars'],
       env,
       onProgress: io.out,
@@ -168,7 +179,11 @@ export async function provisionCli(
       io.err(`${(e as Error).message}\n\n${provisionUsage}`);
       return 2;
     }
-    if (e instanceof CatalogError || e instanceof SecretError) {
+    if (
+      e instanceof CatalogError ||
+      e instanceof SecretError ||
+      e instanceof InputError
+    ) {
       io.err(`${(e as Error).message}\nnothing was changed on any node.`);
       return 1;
     }

@@ -12,6 +12,8 @@ export interface ExecuteDeps {
   ansibleDir: string;
   /** The decrypted K3s join token, when the plan needs it. Never written to the repo. */
   k3sToken?: string;
+  /** Pre-generated WireGuard private keys by node, decrypted from SOPS/age. */
+  wireguardKeys?: Record<string, string>;
   /** More `-e @file` variable files (e.g. the test's SSH key and offline apt settings). */
   extraVarsFiles?: string[];
   env?: Record<string, string | undefined>;
@@ -39,16 +41,17 @@ export async function executeProvision(
     const inventoryFile = join(work, 'inventory.yml');
     await writeFile(inventoryFile, renderInventory(plan.inventory));
     const args = ['-i', inventoryFile, 'site.yml', ...plan.args];
-    if (plan.needsK3sToken && deps.k3sToken) {
+    const secretVars = {
+      ...(plan.needsK3sToken && deps.k3sToken
+        ? { k3s_server_token: deps.k3sToken, k3s_agent_token: deps.k3sToken }
+        : {}),
+      ...(Object.keys(deps.wireguardKeys ?? {}).length
+        ? { wireguard_private_keys: deps.wireguardKeys }
+        : {}),
+    };
+    if (Object.keys(secretVars).length) {
       const secrets = join(work, 'secrets.json');
-      await writeFile(
-        secrets,
-        JSON.stringify({
-          k3s_server_token: deps.k3sToken,
-          k3s_agent_token: deps.k3sToken,
-        }),
-        { mode: 0o600 },
-      );
+      await writeFile(secrets, JSON.stringify(secretVars), { mode: 0o600 });
       await chmod(secrets, 0o600);
       args.push('--extra-vars', `@${secrets}`);
     }

@@ -32,8 +32,15 @@ export { parseRecap, progressLine } from './recap';
 export type { HostRecap } from './recap';
 export { nodeProcessRunner, prefixedRunner } from './runner';
 export type { ProcessRunner, RunOptions, RunResult } from './runner';
-export { loadK3sToken, SecretError, k3sTokenFiles } from './secrets';
+export {
+  loadK3sToken,
+  loadWireguardKeys,
+  SecretError,
+  k3sTokenFiles,
+  wireguardKeyFiles,
+} from './secrets';
 export { parseVersionsEnv, readVersions } from './versions';
+export { InputError, checkSiteInputs, readSiteVars } from './inputs';
 export { provisionCli, meshCli, provisionUsage, meshUsage } from './cli';
 export type { CliDeps } from './cli';
 export type { CliIO } from '@internal/platform';

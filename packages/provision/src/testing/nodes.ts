@@ -345,6 +345,8 @@ export function prepareLabInputs(
       // The nodes have no network: the prepared apt cache is all they get.
       common_apt_cache_valid_time: 10 * 365 * 86400,
       security_ssh_admin_sources: [`${controllerAddress}/32`],
+      // The lab's nodes have no default route: name the public interface.
+      security_public_interface: 'eth0',
       security_crowdsec_central_api: false,
       security_crowdsec_whitelist: [`${controllerAddress}/32`],
       wireguard_userspace: true,
