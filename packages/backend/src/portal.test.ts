@@ -35,6 +35,10 @@ describe('the portal backend on the embedded default', () => {
         join(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'),
         'package',
         'start',
+        '--config',
+        join(repoRoot, 'app-config.yaml'),
+        '--config',
+        join(repoRoot, 'app-config.guest.yaml'),
       ],
       {
         cwd: join(repoRoot, 'packages/backend'),
