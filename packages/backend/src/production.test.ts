@@ -17,8 +17,8 @@ import {
   Postgres,
   Started,
   startOidcProvider,
+  startBackend,
   startPostgres,
-  startProcess,
 } from './testing/services';
 
 jest.setTimeout(300_000);
@@ -118,33 +118,23 @@ describe('the portal backend in production mode', () => {
         },
       }),
     );
-    backend = startProcess(
-      process.execPath,
+    backend = startBackend(
       [
-        join(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'),
-        'package',
-        'start',
-        '--config',
         join(repoRoot, 'app-config.yaml'),
-        '--config',
         join(repoRoot, 'app-config.production.yaml'),
-        '--config',
         join(dir, 'app-config.test.yaml'),
       ],
       {
-        cwd: join(repoRoot, 'packages/backend'),
-        env: {
-          ...process.env,
-          ...SECRETS,
-          POSTGRES_HOST: postgres.host,
-          POSTGRES_PORT: String(postgres.port),
-          POSTGRES_USER: postgres.user,
-          POSTGRES_DB: 'portal',
-          AUTH_OIDC_ISSUER: oidc.issuer,
-          AUTH_OIDC_CLIENT_ID: 'uyoop-portal',
-          K8S_CA_DATA: Buffer.from('not a real CA').toString('base64'),
-          NO_COLOR: '1',
-        },
+        ...process.env,
+        ...SECRETS,
+        POSTGRES_HOST: postgres.host,
+        POSTGRES_PORT: String(postgres.port),
+        POSTGRES_USER: postgres.user,
+        POSTGRES_DB: 'portal',
+        AUTH_OIDC_ISSUER: oidc.issuer,
+        AUTH_OIDC_CLIENT_ID: 'uyoop-portal',
+        K8S_CA_DATA: Buffer.from('not a real CA').toString('base64'),
+        NO_COLOR: '1',
       },
     );
     try {

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { repoRoot } from '@internal/platform';
 import { until } from '@internal/testbed';
 
 export async function freePort(): Promise<number> {
@@ -67,6 +68,23 @@ export function startProcess(
       env: options.env ?? process.env,
       detached: true,
     }),
+  );
+}
+
+/** The backend package, started by the Backstage CLI with these config files. */
+export function startBackend(
+  configs: string[],
+  env: NodeJS.ProcessEnv,
+): Started {
+  return startProcess(
+    process.execPath,
+    [
+      join(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'),
+      'package',
+      'start',
+      ...configs.flatMap(config => ['--config', config]),
+    ],
+    { cwd: join(repoRoot, 'packages/backend'), env },
   );
 }
 
