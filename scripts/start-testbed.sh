@@ -18,4 +18,4 @@ TESTBED_KUBE_TOKEN="$("$kubectl" -n kube-system create token uyoop-portal --dura
 TESTBED_KUBE_CA="$("$kubectl" config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
 export TESTBED_KUBE_TOKEN TESTBED_KUBE_CA
 echo "portal against the testbed cluster $TESTBED_KUBE_API"
-exec node_modules/.bin/backstage-cli repo start --config "$root/app-config.yaml" --config "$root/app-config.testbed.yaml"
+exec node_modules/.bin/backstage-cli repo start --config "$root/app-config.yaml" --config "$root/app-config.guest.yaml" --config "$root/app-config.testbed.yaml"

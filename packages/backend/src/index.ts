@@ -23,8 +23,8 @@ backend.add(import('@backstage/plugin-techdocs-backend'));
 backend.add(import('@backstage/plugin-auth-backend'));
 // See https://backstage.io/docs/backend-system/building-backends/migrating#the-auth-plugin
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
-// Authelia OIDC in production (app-config.production.yaml)
-backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
+// Authelia OIDC in production (app-config.production.yaml), mapped to catalog users
+backend.add(import('./signIn'));
 // See https://backstage.io/docs/auth/guest/provider
 
 // catalog plugin
@@ -40,7 +40,7 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// uyoop's policy: invoice detail for finance and admins, the rest allowed.
+// uyoop's policy: denies by default, allows by catalog group.
 backend.add(import('./permissionPolicy'));
 
 // search plugin

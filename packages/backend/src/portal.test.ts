@@ -2,23 +2,13 @@
  * Integration: the real backend process, started on the embedded default
  * (app-config.yaml) on a free port, serves the uyoop catalog to a guest.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadPlatform, repoRoot } from '@internal/platform';
 import { until } from '@internal/testbed';
+import { freePort, startBackend } from './testing/services';
 
 jest.setTimeout(180_000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 describe('the portal backend on the embedded default', () => {
   let backend: ChildProcess;
@@ -29,24 +19,18 @@ describe('the portal backend on the embedded default', () => {
   beforeAll(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    backend = spawn(
-      process.execPath,
+    backend = startBackend(
       [
-        join(repoRoot, 'node_modules/@backstage/cli/bin/backstage-cli'),
-        'package',
-        'start',
+        join(repoRoot, 'app-config.yaml'),
+        join(repoRoot, 'app-config.guest.yaml'),
       ],
       {
-        cwd: join(repoRoot, 'packages/backend'),
-        detached: true,
-        env: {
-          ...process.env,
-          NODE_ENV: 'development',
-          APP_CONFIG_backend_listen_port: String(port),
-          APP_CONFIG_backend_baseUrl: baseUrl,
-        },
+        ...process.env,
+        NODE_ENV: 'development',
+        APP_CONFIG_backend_listen_port: String(port),
+        APP_CONFIG_backend_baseUrl: baseUrl,
       },
-    );
+    ).process;
     backend.stdout!.on('data', d => (output += d));
     backend.stderr!.on('data', d => (output += d));
     try {
