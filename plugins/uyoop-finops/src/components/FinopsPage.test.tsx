@@ -4,13 +4,23 @@ import {
   compareCosts,
   legacySummary,
   sovereignSummary,
+  sovereignTargets,
 } from '@internal/plugin-uyoop-finops-common';
 import type { FinopsApi } from '../api';
 import { finopsApiRef } from '../api';
 import { FinopsPage } from './FinopsPage';
 
 const legacy = legacySummary();
-const sovereign = sovereignSummary();
+const sovereign = sovereignSummary(
+  {},
+  sovereignTargets([
+    {
+      name: 'core-prod',
+      offer: 'VPS-3',
+      monthlyPrice: { amount: 14.28, basis: 'TTC' },
+    },
+  ]),
+);
 const fakeApi: FinopsApi = {
   monthly: async () => ({
     currency: 'EUR',
@@ -23,6 +33,8 @@ const fakeApi: FinopsApi = {
         },
         total: { ht: 10.33, vat: 2.07, ttc: 12.4 },
         estimate: true,
+        status: 'estimate',
+        allocation: 'catalog-even-split',
       },
     ],
   }),
