@@ -69,6 +69,8 @@ export async function loadAppConfig(
 ) {
   const source = ConfigSources.defaultForTargets({
     rootDir: repoRoot,
+    // Read once: a file watcher would keep the command line alive.
+    watch: false,
     targets: files.map(f => ({
       type: 'path' as const,
       target: isAbsolute(f) ? f : resolve(f),

@@ -6,6 +6,7 @@ import {
   sovereignSummary,
   sovereignTargets,
 } from '@internal/plugin-uyoop-finops-common';
+import type { MonthlyReport } from '@internal/plugin-uyoop-finops-common';
 import type { FinopsApi } from '../api';
 import { finopsApiRef } from '../api';
 import { FinopsPage } from './FinopsPage';
@@ -22,7 +23,7 @@ const sovereign = sovereignSummary(
   ]),
 );
 const fakeApi: FinopsApi = {
-  monthly: async () => ({
+  monthly: async (): Promise<MonthlyReport> => ({
     currency: 'EUR',
     months: [
       {
@@ -35,6 +36,14 @@ const fakeApi: FinopsApi = {
         estimate: true,
         status: 'estimate',
         allocation: 'catalog-even-split',
+      },
+      {
+        period: '2026-11',
+        byService: { mailcow: { ht: 2, vat: 0.4, ttc: 2.4 } },
+        total: { ht: 2, vat: 0.4, ttc: 2.4 },
+        estimate: false,
+        status: 'provisional' as const,
+        allocation: 'no-snapshot' as const,
       },
     ],
   }),
@@ -91,5 +100,17 @@ describe('FinopsPage', () => {
       }),
     ).toBeInTheDocument();
     expect(screen.getByText(/Sovereignty/)).toBeInTheDocument();
+  });
+
+  it('says which months are provisional and which were split without a cluster snapshot', async () => {
+    await renderInTestApp(<FinopsPage />, { apis: [[finopsApiRef, fakeApi]] });
+    const table = await screen.findByRole('table', { name: 'months' });
+    const rows = Array.from(table.querySelectorAll('tbody tr')).map(
+      r => r.textContent,
+    );
+    expect(rows).toEqual([
+      '2026-1010.3312.40estimatecatalog-even-split',
+      '2026-112.002.40provisionaleven split: no snapshot of the cluster for this month',
+    ]);
   });
 });
