@@ -20,6 +20,11 @@ const sovereign = sovereignSummary(
       offer: 'VPS-3',
       monthlyPrice: { amount: 14.28, basis: 'TTC' },
     },
+    {
+      name: 'ai-lab',
+      offer: 'VPS-2',
+      monthlyPrice: { amount: 7.2, basis: 'TTC' },
+    },
   ]),
 );
 const fakeApi: FinopsApi = {
