@@ -6,6 +6,10 @@
  *   node .yarn/releases/yarn-4.13.0.cjs tsx bench/finops-report.ts [--services 50] [--years 3] [--requests 300]
  *
  * Goal: API p99 <= 2x the anchor's p99, and under 50 ms.
+ *
+ * Ingestion: the store's replaceLines against a raw SQLite bulk insert of
+ * the same lines (one prepared INSERT in one transaction per month, into a
+ * table of the same columns), in the same run. Goal: at least half the raw rate.
  */
 import { once } from 'node:events';
 import { AddressInfo } from 'node:net';
@@ -58,7 +62,43 @@ async function main() {
 
   // Ingest: one month at a time, as the scheduled ingestion does.
   let lines = 0;
-  const t0 = performance.now();
+  let ingestMs = 0;
+  let rawMs = 0;
+  // The raw anchor: better-sqlite3 straight, same file, same columns.
+  const raw = (await db.client.acquireConnection()) as {
+    exec(sql: string): void;
+    prepare(sql: string): { run(...v: unknown[]): void };
+    transaction<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void;
+  };
+  raw.exec(
+    `CREATE TABLE raw_lines AS SELECT * FROM finops_cost_lines WHERE 0`,
+  );
+  const insert = raw.prepare(
+    `INSERT INTO raw_lines (period, date, source, external_id, category, node, service, description,
+       ht_micro, vat_micro, ttc_micro, vat_rate, currency, estimate, bill_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const rawInsert = raw.transaction((batch: CostLine[]) => {
+    for (const l of batch)
+      insert.run(
+        l.period,
+        l.date,
+        l.source,
+        l.externalId,
+        l.category,
+        l.node,
+        l.service,
+        l.description,
+        Math.round(l.amountHT * 1e6),
+        Math.round(l.vat * 1e6),
+        Math.round(l.amountTTC * 1e6),
+        l.vatRate,
+        l.currency,
+        l.estimate ? 1 : 0,
+        l.billId,
+      );
+  });
+  await db.client.releaseConnection(raw);
   for (const period of months) {
     const [y, m] = period.split('-').map(Number);
     const hours = new Date(Date.UTC(y, m, 0)).getUTCDate() * 24;
@@ -88,10 +128,16 @@ async function main() {
         });
       }
     }
+    const r0 = performance.now();
+    rawInsert(batch);
+    rawMs += performance.now() - r0;
+    const t0 = performance.now();
     await store.replaceLines(batch);
+    ingestMs += performance.now() - t0;
     lines += batch.length;
   }
-  const ingestSeconds = (performance.now() - t0) / 1000;
+  const ingestSeconds = ingestMs / 1000;
+  const rawSeconds = rawMs / 1000;
 
   // The monthly-report API, over HTTP on a free loopback port.
   const allow = {
@@ -160,6 +206,13 @@ async function main() {
     } months) ingested in ${ingestSeconds.toFixed(1)} s (${Math.round(
       lines / ingestSeconds,
     )} lines/s)`,
+  );
+  console.log(
+    `anchor raw SQLite bulk insert of the same lines: ${rawSeconds.toFixed(
+      1,
+    )} s (${Math.round(lines / rawSeconds)} lines/s); ratio ingestion / raw rate: ${(
+      rawSeconds / ingestSeconds
+    ).toFixed(3)} (goal >= 0.5)`,
   );
   console.log(
     `monthly-report API (HTTP, ${REQUESTS} requests, ${

@@ -69,6 +69,11 @@ export const nodeAnnotations = z.strictObject({
   'uyoop.io/public-host': dnsName,
   'uyoop.io/mesh-address': ipv4,
   'uyoop.io/taints': taints.optional(),
+  /** First month the node is paid for (YYYY-MM): where its cost history starts. */
+  'uyoop.io/in-service-since': z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')
+    .optional(),
 });
 
 /** The WireGuard mesh (Resource, spec.type: network). */

@@ -131,6 +131,8 @@ export function buildPlatform(loaded: LoadedEntity[]): {
         meshAddress: a(e, 'mesh-address')!,
         labels,
         taints: parseTaints(a(e, 'taints')),
+        system: nameOf(e.spec?.system, 'system'),
+        inServiceSince: a(e, 'in-service-since'),
         services: services
           .filter(s => s.nodes.includes(e.metadata.name))
           .map(s => s.name)

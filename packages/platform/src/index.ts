@@ -6,6 +6,7 @@
 export { loadPlatform, repoRoot } from './load';
 export type { LoadOptions } from './load';
 export { impactOf } from './build';
+export { systemOf, systemsOf } from './systems';
 export { CatalogError, formatProblem } from './errors';
 export type { CatalogProblem } from './errors';
 export { ANNOTATION_PREFIX, storageTiers } from './annotations';

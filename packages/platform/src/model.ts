@@ -24,6 +24,10 @@ export interface PlatformNode {
   /** Kubernetes labels the node carries (and the testbed gives its simulated node). */
   labels: Record<string, string>;
   taints: Taint[];
+  /** The System the node belongs to (its own cost, when no namespace takes it). */
+  system: string;
+  /** First month the node is paid for (YYYY-MM), when the catalog says. */
+  inServiceSince?: string;
   /** Names of the components this node hosts. */
   services: string[];
 }

@@ -1,4 +1,4 @@
 /** uyoop FinOps backend plugin (new backend system). */
 export { finopsPlugin as default } from './plugin';
 export { createRouter } from './router';
-export { createFinopsMetrics } from './metrics';
+export { refreshFinopsMetrics, renderFinopsMetrics } from './metrics';

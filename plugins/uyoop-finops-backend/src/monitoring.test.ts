@@ -7,7 +7,7 @@ import {
   FinopsEngine,
   sqliteKnex,
 } from '@internal/plugin-uyoop-finops-node';
-import { createFinopsMetrics } from './metrics';
+import { refreshFinopsMetrics, renderFinopsMetrics } from './metrics';
 
 const monitoring = join(repoRoot, 'infra', 'monitoring');
 const names = (text: string) =>
@@ -30,20 +30,19 @@ describe('infra/monitoring', () => {
 
   it('the rule and the Grafana "FinOps" dashboard only use metrics the backend exports', async () => {
     const db = sqliteKnex(':memory:');
+    const store = await CostStore.create(db);
     const engine = new FinopsEngine({
-      store: await CostStore.create(db),
+      store,
       platform: await loadPlatform(),
       now: () => new Date('2026-11-20T12:00:00Z'),
     });
     await engine.ingest(['2026-11']);
-    const exported = names(
-      (
-        await createFinopsMetrics(
-          engine,
-          () => new Date('2026-11-20T12:00:00Z'),
-        ).render()
-      ).body,
+    await refreshFinopsMetrics(
+      engine,
+      store,
+      () => new Date('2026-11-20T12:00:00Z'),
     );
+    const exported = names((await renderFinopsMetrics(store)).body);
     await db.destroy();
     const dashboard = JSON.parse(
       readFileSync(

@@ -2,46 +2,16 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
-import { KubeConfig } from '@kubernetes/client-node';
-import { loadPlatform } from '@internal/platform';
-import {
-  Budget,
-  BudgetScope,
-  finopsPermissions,
-} from '@internal/plugin-uyoop-finops-common';
+import { finopsPermissions } from '@internal/plugin-uyoop-finops-common';
 import {
   CostStore,
-  createOvhApi,
+  createFinopsEngine,
   credentialsFromEnv,
   describeCredentials,
-  FinopsEngine,
+  readFinopsSettings,
 } from '@internal/plugin-uyoop-finops-node';
+import { refreshFinopsMetrics } from './metrics';
 import { createRouter } from './router';
-
-function budgetsFrom(config: Config): Budget[] | undefined {
-  const list = config.getOptionalConfigArray('finops.budgets');
-  if (!list) return undefined;
-  return list.map(b => {
-    const scope = b.getString('scope');
-    const [type, name] = scope.split(':', 2);
-    let s: BudgetScope;
-    if (scope === 'all') s = { type: 'all' };
-    else if ((type === 'system' || type === 'group') && name)
-      s = { type, name };
-    else
-      throw new Error(
-        `finops.budgets: scope must be all, system:<name> or group:<name>, got "${scope}"`,
-      );
-    return {
-      name: b.getString('name'),
-      scope: s,
-      monthly: b.getNumber('monthly'),
-      basis: b.getString('basis') as 'HT' | 'TTC',
-      thresholds: b.getOptional<number[]>('thresholds') ?? [0.8, 1],
-    };
-  });
-}
 
 /** uyoop FinOps: routes, scheduled ingestion, store, permissions, metrics. */
 export const finopsPlugin = createBackendPlugin({
@@ -70,47 +40,21 @@ export const finopsPlugin = createBackendPlugin({
       }) {
         const credentials = credentialsFromEnv();
         logger.info(`finops: ${describeCredentials(credentials)}`);
-        const kubeconfig = config.getOptionalString('finops.kubeconfig');
-        let kubeConfig: KubeConfig | undefined;
-        if (kubeconfig) {
-          kubeConfig = new KubeConfig();
-          kubeConfig.loadFromFile(kubeconfig);
-        }
-        const weights = config.getOptionalConfig('finops.allocationWeights');
-        const engine = new FinopsEngine({
-          store: await CostStore.create(await database.getClient()),
-          platform: await loadPlatform(),
-          ovh: credentials
-            ? createOvhApi(credentials, {
-                host: config.getOptionalString('finops.ovhApi.host'),
-                port: config.getOptionalNumber('finops.ovhApi.port'),
-              })
-            : undefined,
-          cloudProjectId: credentials?.cloudProjectId,
-          nodeServices: config.getOptional<Record<string, string>>(
-            'finops.nodeServices',
-          ),
-          manualFiles: config.getOptionalStringArray('finops.manualEntries'),
-          kubeConfig,
-          weights: weights
-            ? {
-                cpu: weights.getNumber('cpu'),
-                memory: weights.getNumber('memory'),
-              }
-            : undefined,
-          budgets: budgetsFrom(config),
-          logger,
-        });
+        const store = await CostStore.create(await database.getClient());
+        // The same reading of app-config as scripts/finops.ts.
+        const engine = await createFinopsEngine({ config, store, logger });
         permissionsRegistry.addPermissions(finopsPermissions);
 
         await scheduler.scheduleTask({
           id: 'finops-ingest',
           frequency: {
-            minutes:
-              config.getOptionalNumber('finops.ingestEveryMinutes') ?? 60,
+            minutes: readFinopsSettings(config).ingestEveryMinutes,
           },
           timeout: { minutes: 10 },
           initialDelay: { seconds: 1 },
+          // Ingests the running month and every month still waiting for its
+          // final bill, snapshots the cluster's requests, then stores the
+          // gauges that /metrics serves.
           fn: async () => {
             await engine
               .ingest()
@@ -119,6 +63,11 @@ export const finopsPlugin = createBackendPlugin({
                   `finops: ingestion failed: ${(e as Error).message}`,
                 ),
               );
+            await refreshFinopsMetrics(engine, store).catch(e =>
+              logger.error(
+                `finops: metrics refresh failed: ${(e as Error).message}`,
+              ),
+            );
           },
         });
 
@@ -126,11 +75,8 @@ export const finopsPlugin = createBackendPlugin({
           await createRouter({ engine, httpAuth, permissions, logger }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
-        // Prometheus scrapes without a Backstage token; the figures are the ones of the Grafana board.
-        httpRouter.addAuthPolicy({
-          path: '/metrics',
-          allow: 'unauthenticated',
-        });
+        // /metrics keeps the default policy: Prometheus presents a static
+        // token declared in backend.auth.externalAccess.
       },
     });
   },

@@ -21,7 +21,7 @@ import {
   FinopsEngine,
   isPeriod,
 } from '@internal/plugin-uyoop-finops-node';
-import { createFinopsMetrics } from './metrics';
+import { refreshFinopsMetrics, renderFinopsMetrics } from './metrics';
 
 export interface RouterOptions {
   engine: FinopsEngine;
@@ -43,7 +43,6 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { engine, httpAuth, permissions, logger } = options;
   const now = options.now ?? (() => new Date());
-  const metrics = createFinopsMetrics(engine, now);
   const router = Router();
   router.use(express.json());
 
@@ -135,11 +134,17 @@ export async function createRouter(
       (!Array.isArray(periods) || periods.some(p => !isPeriod(p)))
     )
       throw new InputError('periods must be a list of YYYY-MM');
-    res.json(await engine.ingest(periods));
+    const result = await engine.ingest(periods);
+    await refreshFinopsMetrics(engine, engine.store, now);
+    res.json(result);
   });
 
-  router.get('/metrics', async (_req, res) => {
-    const m = await metrics.render();
+  // Prometheus scrapes with a static token (backend.auth.externalAccess),
+  // and gets the gauges the scheduled task stored: no report is computed and
+  // no OVH call is made here, however often the URL is hit.
+  router.get('/metrics', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    const m = await renderFinopsMetrics(engine.store);
     res.type(m.contentType).send(m.body);
   });
 

@@ -1,5 +1,25 @@
-import { compareCosts, legacySummary, sovereignSummary } from './roi';
+import {
+  compareCosts,
+  legacySummary,
+  sovereignSummary,
+  sovereignTargets,
+} from './roi';
 import { dossierTotals, legacyCatalog, targetCatalog } from './dossier';
+
+/** Two nodes as a catalog states them (the real catalog's prices are checked in the engine's tests). */
+const nodes = [
+  {
+    name: 'node-a',
+    offer: 'VPS-3',
+    monthlyPrice: { amount: 14.28, basis: 'TTC' as const },
+  },
+  {
+    name: 'node-b',
+    offer: 'VPS-2',
+    monthlyPrice: { amount: 6, basis: 'HT' as const },
+  },
+];
+const targets = sovereignTargets(nodes);
 
 describe("the dossier's FinOps figures", () => {
   it('legacy SaaS costs 119.88 + 66.24 + 84.00 + 125.00 = 395.12 EUR HT a year', () => {
@@ -22,7 +42,7 @@ describe("the dossier's FinOps figures", () => {
   });
 
   it('the fixed sovereign cost is 14.28 + ~10.00 = ~24.28 EUR TTC a month', () => {
-    const s = sovereignSummary();
+    const s = sovereignSummary({}, targets);
     expect(s.lines.filter(l => l.kind === 'fixed').map(l => l.monthly)).toEqual(
       [14.28, 10],
     );
@@ -31,7 +51,7 @@ describe("the dossier's FinOps figures", () => {
   });
 
   it('gives ~28 optimised (fixed + S3 3.00) and ~35 with the AI node (+ VPS-2 7.20), TTC', () => {
-    const s = sovereignSummary();
+    const s = sovereignSummary({}, targets);
     expect(s.optimisedTTC).toBe(27.28);
     expect(s.fullPackageTTC).toBe(34.48);
     expect(s.optimisedApproxTTC).toBe(dossierTotals.optimisedTTC);
@@ -39,15 +59,23 @@ describe("the dossier's FinOps figures", () => {
   });
 
   it('keeps the Proton plan B (12.99) out of every total', () => {
-    const s = sovereignSummary();
+    const s = sovereignSummary({}, targets);
     expect(s.optionsTTC).toBe(12.99);
     expect(s.fullPackageTTC).toBeLessThan(35);
   });
 
+  it('prices the dossier node lines from the catalog nodes of their offer, converted to TTC', () => {
+    expect(targets.filter(t => t.node).map(t => [t.id, t.node, t.monthly])).toEqual([
+      ['vps-3', 'node-a', 14.28],
+      ['vps-2', 'node-b', 7.2],
+    ]);
+    expect(targetCatalog.some(t => t.category === 'compute')).toBe(false);
+  });
+
   it('states every target figure TTC, and refuses an HT line in the sum', () => {
-    expect(targetCatalog.every(t => t.basis === 'TTC')).toBe(true);
+    expect(targets.every(t => t.basis === 'TTC')).toBe(true);
     expect(() =>
-      sovereignSummary({}, [{ ...targetCatalog[0], basis: 'HT' }]),
+      sovereignSummary({}, [{ ...targets[0], basis: 'HT' }]),
     ).toThrow(/TTC/);
   });
 

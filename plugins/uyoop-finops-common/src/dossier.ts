@@ -1,7 +1,8 @@
 /**
  * The figures of the dossier's FinOps chapter (03. ANALYSE FINOPS), as data.
- * They seed the legacy catalog, the estimates used when no OVH credentials
- * are configured, and the ROI notes.
+ * They seed the legacy catalog, the estimates of the costs that are not
+ * nodes (node prices live in the catalog), the stated totals the tests
+ * compare against, and the ROI notes.
  */
 import { Basis } from './money';
 
@@ -59,19 +60,39 @@ export interface TargetCost {
   note: string;
 }
 
-/** 2026 sovereign target (tables "Coûts Fixes" and "Coûts Variables & Options"), all TTC a month. */
-export const targetCatalog: TargetCost[] = [
+/**
+ * The dossier's two VPS lines. Their prices are not kept here: the catalog
+ * (`uyoop.io/monthly-price-eur` of the node whose `uyoop.io/offer` matches)
+ * is the one place a node's price lives; `sovereignTargets` joins the two.
+ */
+export interface NodeTarget {
+  id: string;
+  /** The OVH offer the dossier names, matched to the catalog node with that offer. */
+  offer: string;
+  kind: TargetKind;
+  approximate: boolean;
+  note: string;
+}
+
+export const nodeTargets: NodeTarget[] = [
   {
     id: 'vps-3',
-    label: 'VPS-3 (core-prod)',
+    offer: 'VPS-3',
     kind: 'fixed',
-    monthly: 14.28,
-    basis: 'TTC',
     approximate: false,
-    node: 'core-prod',
-    category: 'compute',
     note: 'Core node (prod), 2026 stable base',
   },
+  {
+    id: 'vps-2',
+    offer: 'VPS-2',
+    kind: 'variable',
+    approximate: true,
+    note: 'R&D; hourly (cloud) billing possible during tests',
+  },
+];
+
+/** 2026 sovereign target (tables "Coûts Fixes" and "Coûts Variables & Options") besides the nodes, all TTC a month. */
+export const targetCatalog: TargetCost[] = [
   {
     id: 'domains',
     label: 'Domains',
@@ -81,17 +102,6 @@ export const targetCatalog: TargetCost[] = [
     approximate: true,
     category: 'domain',
     note: 'Digital identity, centralised at OVH',
-  },
-  {
-    id: 'vps-2',
-    label: 'VPS-2 (ai-lab)',
-    kind: 'variable',
-    monthly: 7.2,
-    basis: 'TTC',
-    approximate: true,
-    node: 'ai-lab',
-    category: 'compute',
-    note: 'R&D; hourly (cloud) billing possible during tests',
   },
   {
     id: 's3-buffer',

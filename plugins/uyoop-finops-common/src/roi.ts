@@ -2,10 +2,19 @@ import {
   intangibleNotes,
   legacyCatalog,
   LegacyCost,
+  nodeTargets,
   targetCatalog,
   TargetCost,
 } from './dossier';
-import { fromMicro, MICRO, round2, toMicro, VAT_RATE_FR } from './money';
+import {
+  Basis,
+  fromMicro,
+  MICRO,
+  round2,
+  splitHt,
+  toMicro,
+  VAT_RATE_FR,
+} from './money';
 
 export interface LegacyLine {
   provider: string;
@@ -49,6 +58,46 @@ export function legacySummary(
   };
 }
 
+/** What the cost math needs of a catalog node (packages/platform's PlatformNode has it). */
+export interface PricedNode {
+  name: string;
+  offer: string;
+  monthlyPrice: { amount: number; basis: Basis };
+}
+
+/**
+ * The sovereign target lines: the dossier's node lines priced from the
+ * catalog (converted to TTC when the catalog states HT), then the other
+ * targets. A dossier node line with no catalog node of its offer is left out.
+ */
+export function sovereignTargets(
+  nodes: PricedNode[],
+  vatRate = VAT_RATE_FR,
+): TargetCost[] {
+  const priced: TargetCost[] = [];
+  for (const t of nodeTargets) {
+    const node = nodes.find(n => n.offer === t.offer);
+    if (!node) continue;
+    const { amount, basis } = node.monthlyPrice;
+    const ttc =
+      basis === 'TTC'
+        ? amount
+        : fromMicro(splitHt(toMicro(amount), vatRate).ttcMicro);
+    priced.push({
+      id: t.id,
+      label: `${t.offer} (${node.name})`,
+      kind: t.kind,
+      monthly: ttc,
+      basis: 'TTC',
+      approximate: t.approximate,
+      node: node.name,
+      category: 'compute',
+      note: t.note,
+    });
+  }
+  return [...priced, ...targetCatalog];
+}
+
 export interface SovereignSummary {
   /** Per target line, TTC a month; `fromInvoice` when a measured figure replaced the dossier's. */
   lines: (TargetCost & { fromInvoice: boolean })[];
@@ -72,8 +121,8 @@ const sumTtc = (lines: { monthly: number }[]) =>
  * figure with a measured one (e.g. the node's real invoice), by line id.
  */
 export function sovereignSummary(
-  measured: Partial<Record<string, number>> = {},
-  catalog: TargetCost[] = targetCatalog,
+  measured: Partial<Record<string, number>>,
+  catalog: TargetCost[],
 ): SovereignSummary {
   const lines = catalog.map(t => ({
     ...t,

@@ -55,6 +55,10 @@ export interface MonthlyRow {
   byService: Record<string, Totals>;
   total: Totals;
   estimate: boolean;
+  /** Whether the month's figures can still change (a bill may come late). */
+  status: PeriodStatus;
+  /** How the month's node costs were split, or null before any allocation. */
+  allocation: AllocationMethod | null;
 }
 
 export interface MonthlyReport {
@@ -70,12 +74,25 @@ export interface BreakdownRow {
   share: number;
 }
 
+export type AllocationMethod =
+  | 'cluster-requests'
+  | 'catalog-even-split'
+  | 'no-snapshot';
+
+/** `estimate`: dossier prices; `provisional`: OVH data before the month's final bill; `final`: billed. */
+export type PeriodStatus = 'estimate' | 'provisional' | 'final';
+
 export interface BreakdownReport {
   period: string;
   by: 'service' | 'system' | 'namespace';
   rows: BreakdownRow[];
-  /** Allocation method: from the cluster's requests, or the catalog's even split when no cluster is configured. */
-  method: 'cluster-requests' | 'catalog-even-split';
+  /**
+   * Allocation method: from the requests observed in the cluster during the
+   * period (`cluster-requests`), the catalog's even split when no cluster is
+   * configured, or the even split of a past period for which no snapshot of
+   * the cluster was taken (`no-snapshot`).
+   */
+  method: AllocationMethod;
   idle: Totals;
   currency: Currency;
 }

@@ -1,11 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlatform } from '@internal/platform';
+import { loadPlatform, Platform } from '@internal/platform';
 import { finopsCli } from './cli';
 import { FinopsEngine } from './engine';
 import { sqliteKnex } from './open';
 import { CostStore } from './store/store';
+
+let platform: Platform;
+beforeAll(async () => {
+  platform = await loadPlatform();
+});
 
 function harness() {
   const out: string[] = [];
@@ -19,7 +24,7 @@ function harness() {
       const knex = sqliteKnex(o.db ?? db);
       const engine = new FinopsEngine({
         store: await CostStore.create(knex),
-        platform: await loadPlatform(),
+        platform,
         now: () => new Date('2026-11-20T12:00:00Z'),
       });
       return { engine, close: () => knex.destroy() };
@@ -52,9 +57,13 @@ describe('scripts/finops.ts', () => {
   it('ingests the estimates, then reports legacy against sovereign as text, JSON and CSV', async () => {
     const h = harness();
     expect(await h.run('ingest')).toBe(0);
-    expect(h.out.pop()).toMatch(
-      /ingested \d+ cost lines .*from estimate \(estimate\)/,
+    expect(h.out.join('\n')).toMatch(
+      /ingested 2026-02, .*2026-11 \(estimate\):\n\s+estimate\s+\d+ added, 0 replaced, 0 removed/,
     );
+    expect(h.out.join('\n')).toMatch(
+      /2026-11: estimate, allocation catalog-even-split/,
+    );
+    h.out.length = 0;
     expect(await h.run('report', 'legacy')).toBe(0);
     const text = h.out.join('\n');
     expect(text).toMatch(
@@ -81,7 +90,7 @@ describe('scripts/finops.ts', () => {
       ttc: 34.48,
     });
     expect(h.files['out.csv'].split('\n')[0]).toBe(
-      'period,service,ht,vat,ttc,currency,estimate',
+      'period,service,ht,vat,ttc,currency,estimate,status',
     );
   });
 
@@ -92,6 +101,46 @@ describe('scripts/finops.ts', () => {
     expect(h.out.join('\n')).toMatch(
       /WARNING\s+sovereign platform \(full package\)\s+34.48 EUR TTC of 35.00 EUR TTC/,
     );
+  });
+
+  it('ingest --period exits 1 on a manual file with entries of another month, names the line and imports nothing', async () => {
+    const h = harness();
+    const dir = mkdtempSync(join(tmpdir(), 'finops-cli-manual-'));
+    const file = join(dir, 'extra.csv');
+    writeFileSync(
+      file,
+      'period,category,description,amount,basis\n2026-03,domain,example.org at Gandi,10.00,TTC\n',
+    );
+    expect(
+      await h.run('ingest', '--period', '2026-04', '--manual', file),
+    ).toBe(1);
+    expect(h.err.join('\n')).toContain(`${file}:2: period 2026-03`);
+    expect(h.err.join('\n')).toMatch(/nothing was imported/);
+    expect(await h.run('manual', 'list', '--json')).toBe(0);
+    expect(JSON.parse(h.out.pop()!).entries).toEqual([]);
+  });
+
+  it('keeps manual entries across ingestions until `manual remove`', async () => {
+    const h = harness();
+    const dir = mkdtempSync(join(tmpdir(), 'finops-cli-manual-'));
+    const file = join(dir, 'extra.csv');
+    writeFileSync(
+      file,
+      'period,category,description,amount,basis\n2026-03,domain,example.org at Gandi,10.00,TTC\n',
+    );
+    expect(await h.run('ingest', '--period', '2026-03', '--manual', file)).toBe(
+      0,
+    );
+    expect(h.out.join('\n')).toMatch(/manual\s+1 added, 0 replaced, 0 removed/);
+    expect(await h.run('ingest', '--period', '2026-03')).toBe(0);
+    h.out.length = 0;
+    expect(await h.run('manual', 'list')).toBe(0);
+    const [line] = h.out;
+    expect(line).toMatch(/2026-03\s+domain\s+8.33 HT\s+10.00 TTC\s+example.org at Gandi/);
+    const id = line.split(/\s+/)[0];
+    expect(await h.run('manual', 'remove', id)).toBe(0);
+    expect(await h.run('manual', 'remove', id)).toBe(1);
+    expect(h.out.pop()).toBe(`no manual entry ${id}`);
   });
 
   it('credentials prints the GET-only rules and never a secret', async () => {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import {
   BreakdownReport,
   formatAmount,
@@ -23,7 +24,8 @@ export interface FinopsCliIO {
 
 export interface OpenEngineOptions {
   db?: string;
-  manualFiles: string[];
+  /** app-config files (--config); default: the repository's app-config.yaml. */
+  configFiles: string[];
 }
 
 export interface FinopsCliDeps {
@@ -38,13 +40,17 @@ export const finopsUsage = `usage: finops <command> [options]
 
 commands:
   ingest       read costs (OVH API, or the dossier's estimates without credentials) and store them
-               --period YYYY-MM (repeatable; default: the running month, or every month since 2026-02 for estimates)
-               --manual FILE (CSV or YAML manual entries, repeatable)  --dry-run
+               --period YYYY-MM (repeatable; default: the running and previous months and every month still
+               waiting for its final bill, or every month since the catalog's first node for estimates)
+               --manual FILE (CSV or YAML manual entries, repeatable; kept until removed; with --period,
+               every entry must fall in those periods)  --dry-run
+  manual       list [--period YYYY-MM] | remove ID...   the stored manual entries
   report       [monthly|legacy|services|systems|namespaces|forecast]  --from YYYY-MM --to YYYY-MM --period YYYY-MM
   budget       budgets of the month with their thresholds  --period YYYY-MM  --check (exit 1 when one is exceeded)
   credentials  the narrowest OVH access rules and the consumer-key steps
 
-options: --json (machine output), --csv FILE (report and budget), --db FILE (SQLite store; default $FINOPS_DB or ~/.cache/uyoop/finops.sqlite)
+options: --json (machine output), --csv FILE (report and budget), --db FILE (SQLite store; default $FINOPS_DB or ~/.cache/uyoop/finops.sqlite),
+         --config FILE (app-config, repeatable, as the backend reads it; default: app-config.yaml)
 exit codes: 0 done, 1 failed, 2 bad usage`;
 
 class UsageError extends Error {}
@@ -57,7 +63,15 @@ interface Args {
 }
 
 const BOOLS = new Set(['json', 'dry-run', 'check', 'help']);
-const VALUED = new Set(['period', 'manual', 'from', 'to', 'csv', 'db']);
+const VALUED = new Set([
+  'period',
+  'manual',
+  'from',
+  'to',
+  'csv',
+  'db',
+  'config',
+]);
 
 export function parseArgs(argv: string[]): Args {
   const a: Args = { positional: [], flags: {}, bools: new Set() };
@@ -87,11 +101,10 @@ export function toCsv(
   header: string[],
   rows: (string | number | boolean | null)[][],
 ): string {
-  const q = (v: string | number | boolean | null) => {
-    const s = v === null ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [header, ...rows].map(r => r.map(q).join(',')).join('\n') + '\n';
+  return stringifyCsv(
+    rows.map(r => r.map(v => (v === null ? '' : String(v)))),
+    { header: true, columns: header, record_delimiter: 'unix' },
+  );
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -111,7 +124,7 @@ export async function finopsCli(
       return 0;
     }
     if (
-      !['ingest', 'report', 'budget', 'credentials'].includes(
+      !['ingest', 'report', 'budget', 'manual', 'credentials'].includes(
         args.command ?? '',
       )
     )
@@ -163,7 +176,7 @@ export async function finopsCli(
   try {
     opened = await deps.openEngine({
       db: args.flags.db?.[0],
-      manualFiles: args.flags.manual ?? [],
+      configFiles: args.flags.config ?? [],
     });
   } catch (e) {
     io.err(`finops: ${(e as Error).message}`);
@@ -172,8 +185,51 @@ export async function finopsCli(
   const { engine } = opened;
   const now = currentPeriod(deps.now?.() ?? new Date());
   try {
+    if (args.command === 'manual') {
+      const [action, ...ids] = args.positional;
+      if (action === 'list' || action === undefined) {
+        const lines = (await engine.store.lines({ source: 'manual' })).filter(
+          l => !args.flags.period || args.flags.period.includes(l.period),
+        );
+        emit({ entries: lines }, () =>
+          lines.length
+            ? lines.map(
+                l =>
+                  `${l.externalId}  ${l.period}  ${pad(l.category, 8)} ${num(
+                    l.amountHT,
+                  )} HT ${num(l.amountTTC)} TTC  ${l.description}`,
+              )
+            : ['no manual entry stored'],
+        );
+        return 0;
+      }
+      if (action === 'remove') {
+        if (!ids.length) {
+          io.err(
+            `finops: manual remove needs the ids that \`finops manual list\` shows
+
+${finopsUsage}`,
+          );
+          return 2;
+        }
+        const removed = await engine.store.removeManual(ids);
+        const missing = ids.filter(id => !removed.some(l => l.externalId === id));
+        emit({ removed, missing }, () => [
+          ...removed.map(
+            l => `removed ${l.externalId} (${l.period}, ${l.description})`,
+          ),
+          ...missing.map(id => `no manual entry ${id}`),
+        ]);
+        return missing.length ? 1 : 0;
+      }
+      io.err(`finops: unknown manual action "${action}"
+
+${finopsUsage}`);
+      return 2;
+    }
+
     if (args.command === 'ingest') {
-      const periods = args.flags.period ?? engine.defaultPeriods();
+      const periods = args.flags.period ?? (await engine.defaultPeriods());
       if (args.bools.has('dry-run')) {
         emit(
           {
@@ -197,13 +253,23 @@ export async function finopsCli(
         );
         return 0;
       }
-      const result = await engine.ingest(periods);
+      const result = await engine.ingest(args.flags.period, {
+        manualFiles: args.flags.manual ?? [],
+      });
       emit(result, () => [
-        `ingested ${result.lines} cost lines for ${result.periods.join(
-          ', ',
-        )} from ${result.sources.join(', ')}${
+        `ingested ${result.periods.join(', ')}${
           result.estimate ? ' (estimate)' : ''
-        }; allocation: ${result.allocation}`,
+        }:`,
+        ...result.changes.map(
+          c =>
+            `  ${pad(c.source, 16)} ${c.added} added, ${c.replaced} replaced, ${c.removed} removed`,
+        ),
+        ...result.periods.map(
+          p =>
+            `  ${p}: ${result.statuses[p] ?? 'manual only'}, allocation ${
+              result.allocations[p]
+            }`,
+        ),
       ]);
       return 0;
     }
@@ -267,7 +333,16 @@ export async function finopsCli(
         await io.writeFile(
           csv,
           toCsv(
-            ['period', 'service', 'ht', 'vat', 'ttc', 'currency', 'estimate'],
+            [
+              'period',
+              'service',
+              'ht',
+              'vat',
+              'ttc',
+              'currency',
+              'estimate',
+              'status',
+            ],
             r.months.flatMap(m =>
               Object.entries(m.byService).map(([s, t]) => [
                 m.period,
@@ -277,6 +352,7 @@ export async function finopsCli(
                 t.ttc,
                 'EUR',
                 m.estimate,
+                m.status,
               ]),
             ),
           ),
@@ -289,7 +365,11 @@ export async function finopsCli(
           m =>
             `${pad(m.period, 8)} ${num(m.total.ht)} ${num(m.total.vat)} ${num(
               m.total.ttc,
-            )}${m.estimate ? '  estimate' : ''}`,
+            )}  ${m.status}${
+              m.allocation === 'no-snapshot'
+                ? ' (no allocation snapshot: even split)'
+                : ''
+            }`,
         ),
       ]);
       return 0;

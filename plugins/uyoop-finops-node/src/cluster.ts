@@ -1,38 +1,26 @@
 import { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
+// Not re-exported by the package index; the same parser `kubectl top` uses in the library.
+import { quantityToScalar } from '@kubernetes/client-node/dist/util.js';
 import type {
   NamespaceRequests,
   NodeCapacity,
 } from '@internal/plugin-uyoop-finops-common';
 
-/** Kubernetes quantity to a number: CPU in cores, memory in bytes. */
+/**
+ * Kubernetes quantity to a number (CPU in cores, memory in bytes), through
+ * the client library's own parser. The API server stores quantities in
+ * canonical form, which that parser reads.
+ */
 export function parseQuantity(q: string | number | undefined): number {
   if (q === undefined || q === null || q === '') return 0;
   if (typeof q === 'number') return q;
-  const m = String(q)
-    .trim()
-    .match(/^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/);
-  if (!m) throw new Error(`not a Kubernetes quantity: "${q}"`);
-  const value = Number(m[1]);
-  const suffix: Record<string, number> = {
-    '': 1,
-    n: 1e-9,
-    u: 1e-6,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    P: 1e15,
-    E: 1e18,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    Pi: 2 ** 50,
-    Ei: 2 ** 60,
-  };
-  if (!(m[2] in suffix)) throw new Error(`unknown quantity suffix in "${q}"`);
-  return value * suffix[m[2]];
+  try {
+    return Number(quantityToScalar(String(q).trim()));
+  } catch (e) {
+    throw new Error(
+      `not a Kubernetes quantity: "${q}" (${(e as Error).message})`,
+    );
+  }
 }
 
 const GIB = 2 ** 30;

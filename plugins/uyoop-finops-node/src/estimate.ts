@@ -7,45 +7,57 @@ import type { PlatformNode } from '@internal/platform';
 import { makeLine } from './lines';
 
 /**
- * When each target line starts, from the dossier's migration plan: the core
- * node, the domains and the backup buffer with phase 1 (February 2026), the
- * AI node with phase 2 (April 2026).
+ * The first month of the platform: the earliest `uyoop.io/in-service-since`
+ * of the catalog's nodes. The shared costs (domains, backup buffer) start
+ * with it; each node starts at its own month.
  */
-export const ESTIMATE_SINCE: Record<string, string> = {
-  'vps-3': '2026-02',
-  domains: '2026-02',
-  's3-buffer': '2026-02',
-  'vps-2': '2026-04',
-};
+export function estimatesSince(nodes: PlatformNode[]): string | undefined {
+  return nodes
+    .map(n => n.inServiceSince)
+    .filter((s): s is string => !!s)
+    .sort()[0];
+}
 
 /**
- * The embedded default without OVH credentials: the dossier's target prices
- * for a period, every line labelled estimate. A node's price comes from the
- * catalog (uyoop.io/monthly-price-eur and its basis) when the node exists.
+ * The embedded default without OVH credentials: for a period, each catalog
+ * node at its catalog price (`uyoop.io/monthly-price-eur` and its basis)
+ * from the month it entered service, and the dossier's other target lines,
+ * every line labelled estimate.
  */
 export function estimateLines(
   period: string,
   nodes: PlatformNode[],
   catalog: TargetCost[] = targetCatalog,
 ): CostLine[] {
-  return catalog
-    .filter(t => t.kind !== 'option')
-    .filter(t => (ESTIMATE_SINCE[t.id] ?? '0000-00') <= period)
-    .map(t => {
-      const node = t.node ? nodes.find(n => n.name === t.node) : undefined;
-      const price = node
-        ? node.monthlyPrice
-        : { amount: t.monthly, basis: t.basis };
-      return makeLine({
+  const since = estimatesSince(nodes) ?? '0000-00';
+  const nodeLines = nodes
+    .filter(n => (n.inServiceSince ?? '0000-00') <= period)
+    .map(n =>
+      makeLine({
+        period,
+        source: 'estimate',
+        externalId: `node:${n.name}`,
+        category: 'compute',
+        node: n.name,
+        description: `${n.title}: catalog price (estimate)`,
+        amount: n.monthlyPrice.amount,
+        basis: n.monthlyPrice.basis,
+        estimate: true,
+      }),
+    );
+  const others = catalog
+    .filter(t => t.kind !== 'option' && !t.node && since <= period)
+    .map(t =>
+      makeLine({
         period,
         source: 'estimate',
         externalId: t.id,
         category: t.category,
-        node: node?.name ?? null,
         description: `${t.label}: dossier target price (estimate)`,
-        amount: price.amount,
-        basis: price.basis,
+        amount: t.monthly,
+        basis: t.basis,
         estimate: true,
-      });
-    });
+      }),
+    );
+  return [...nodeLines, ...others];
 }

@@ -13,10 +13,39 @@ export * from './estimate';
 export * from './manual';
 export * from './cluster';
 export { CostStore } from './store/store';
-export type { MonthlyRollupRow, AllocationRow } from './store/store';
+export type {
+  MonthlyRollupRow,
+  AllocationRow,
+  SourceChange,
+  MetricSample,
+} from './store/store';
 export { migrate, migrationSource } from './store/migrations';
 export { FinopsEngine } from './engine';
 export type { FinopsEngineOptions, IngestResult, EngineLogger } from './engine';
+export {
+  defaultPeriods,
+  ingestPeriods,
+  LATE_BILL_MONTHS,
+  PeriodMismatchError,
+} from './ingestion';
+export {
+  allocatePeriods,
+  allocationOf,
+  allocationRows,
+  allocationsFromUsage,
+  evenSplit,
+} from './allocation';
+export type { ClusterReader, AllocationOptions } from './allocation';
+export { CostReports } from './reports';
+export type { ReportOptions } from './reports';
+export { readFinopsSettings, kubeConfigFrom } from './config';
+export type { FinopsSettings } from './config';
 export { finopsCli, finopsUsage, parseArgs, toCsv } from './cli';
 export type { FinopsCliIO, FinopsCliDeps } from './cli';
-export { openCliEngine, sqliteKnex, defaultDbPath } from './open';
+export {
+  openCliEngine,
+  sqliteKnex,
+  defaultDbPath,
+  createFinopsEngine,
+  loadAppConfig,
+} from './open';

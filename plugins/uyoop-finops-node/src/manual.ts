@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { parse as parseCsvText } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import type {
   CostCategory,
@@ -27,6 +28,8 @@ export interface ManualEntry {
   vatRate?: number;
   node?: string;
   service?: string;
+  /** Where the entry was read (file:line), for error messages. */
+  at?: string;
 }
 
 const CATEGORIES: CostCategory[] = [
@@ -49,45 +52,29 @@ export class ManualEntryError extends Error {
   }
 }
 
-/** Splits one CSV line, honouring double quotes ("a, b" and "" escapes). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out.map(f => f.trim());
-}
-
 function parseCsv(
   text: string,
   where: string,
 ): { raw: Record<string, unknown>; at: string }[] {
-  const lines = text.split(/\r?\n/);
-  const header = csvFields(lines[0] ?? '').map(h => h.toLowerCase());
-  const out: { raw: Record<string, unknown>; at: string }[] = [];
-  lines.slice(1).forEach((line, i) => {
-    if (!line.trim() || line.trim().startsWith('#')) return;
-    const fields = csvFields(line);
-    out.push({
-      raw: Object.fromEntries(header.map((h, j) => [h, fields[j]])),
-      at: `${where}:${i + 2}`,
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parseCsvText(text, {
+      columns: (header: string[]) => header.map(h => h.trim().toLowerCase()),
+      comment: '#',
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+      info: true,
     });
-  });
-  return out;
+  } catch (e) {
+    throw new ManualEntryError([
+      `${where}: not valid CSV (${(e as Error).message})`,
+    ]);
+  }
+  return records.map(r => ({
+    raw: r.record,
+    at: `${where}:${r.info.lines}`,
+  }));
 }
 
 function validate(
@@ -134,6 +121,7 @@ function validate(
     vatRate,
     node: raw.node ? String(raw.node) : undefined,
     service: raw.service ? String(raw.service) : undefined,
+    at,
   };
 }
 

@@ -87,6 +87,39 @@ const migrations: Record<
         await knex.schema.dropTableIfExists(t);
     },
   },
+  '20261202_01_periods_snapshots_metrics': {
+    async up(knex) {
+      // Whether a month can still change: provisional until its final bill.
+      await knex.schema.createTable('finops_periods', t => {
+        t.string('period', 7).primary();
+        t.string('status', 16).notNullable();
+        t.string('updated_at', 32).notNullable();
+      });
+      // The cluster's requests observed during a month, so that re-ingesting
+      // the month later allocates it as it was, not with today's cluster.
+      await knex.schema.createTable('finops_cluster_snapshots', t => {
+        t.string('period', 7).primary();
+        t.string('taken_at', 32).notNullable();
+        t.text('usage').notNullable();
+      });
+      // Gauges computed by the scheduled task; a scrape only reads them.
+      await knex.schema.createTable('finops_metric_samples', t => {
+        t.bigIncrements('id');
+        t.string('name', 128).notNullable();
+        t.text('labels').notNullable();
+        t.double('value').notNullable();
+        t.string('refreshed_at', 32).notNullable();
+      });
+    },
+    async down(knex) {
+      for (const t of [
+        'finops_metric_samples',
+        'finops_cluster_snapshots',
+        'finops_periods',
+      ])
+        await knex.schema.dropTableIfExists(t);
+    },
+  },
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

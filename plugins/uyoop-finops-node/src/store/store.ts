@@ -3,6 +3,7 @@ import {
   CostLine,
   CostSource,
   fromMicro,
+  PeriodStatus,
 } from '@internal/plugin-uyoop-finops-common';
 import { toMicro } from '@internal/plugin-uyoop-finops-common';
 import { migrate } from './migrations';
@@ -31,7 +32,42 @@ export interface AllocationRow {
   method: string;
 }
 
+/** What one ingestion did to the stored lines of one source. */
+export interface SourceChange {
+  source: CostSource;
+  added: number;
+  replaced: number;
+  removed: number;
+}
+
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
 const n = (v: unknown) => Number(v ?? 0);
+
+const rowOf = (l: CostLine) => ({
+  period: l.period,
+  date: l.date,
+  source: l.source,
+  external_id: l.externalId,
+  category: l.category,
+  node: l.node,
+  service: l.service,
+  description: l.description,
+  ht_micro: toMicro(l.amountHT),
+  vat_micro: toMicro(l.vat),
+  ttc_micro: toMicro(l.amountTTC),
+  vat_rate: l.vatRate,
+  currency: l.currency,
+  estimate: l.estimate,
+  bill_id: l.billId,
+});
+
+const keyOf = (source: string, period: string, id: string) =>
+  `${source}|${period}|${id}`;
 
 /** Insert chunk: knex writes SQLite multi-row inserts as a compound SELECT, limited to 500 terms. */
 const CHUNK = 400;
@@ -51,13 +87,15 @@ export class CostStore {
   /**
    * Replaces the lines of each (source, period) present in `lines` (and of
    * `replace`, even when empty): re-ingesting a period never duplicates and
-   * drops what the source no longer reports. Rebuilds the monthly rollup of
-   * the touched periods. One transaction.
+   * drops what the source no longer reports. Lines of any other source, and
+   * so manual entries, are left as they are. Rebuilds the monthly rollup of
+   * the touched periods. One transaction. Returns, per source, the lines
+   * added, replaced and removed.
    */
   async replaceLines(
     lines: CostLine[],
     replace: { source: CostSource; period: string }[] = [],
-  ): Promise<void> {
+  ): Promise<SourceChange[]> {
     const keys = new Map<string, { source: CostSource; period: string }>();
     for (const k of [
       ...replace,
@@ -65,30 +103,166 @@ export class CostStore {
     ])
       keys.set(`${k.source}|${k.period}`, k);
     const periods = [...new Set([...keys.values()].map(k => k.period))];
+    const changes = new Map<CostSource, SourceChange>();
+    const change = (source: CostSource) => {
+      const c = changes.get(source) ?? {
+        source,
+        added: 0,
+        replaced: 0,
+        removed: 0,
+      };
+      changes.set(source, c);
+      return c;
+    };
     await this.db.transaction(async tx => {
-      for (const k of keys.values())
+      const before = new Set<string>();
+      for (const k of keys.values()) {
+        change(k.source);
+        const ids = await tx('finops_cost_lines')
+          .where(k)
+          .select('external_id');
+        for (const r of ids)
+          before.add(keyOf(k.source, k.period, r.external_id));
         await tx('finops_cost_lines').where(k).delete();
-      const rows = lines.map(l => ({
-        period: l.period,
-        date: l.date,
-        source: l.source,
-        external_id: l.externalId,
-        category: l.category,
-        node: l.node,
-        service: l.service,
-        description: l.description,
-        ht_micro: toMicro(l.amountHT),
-        vat_micro: toMicro(l.vat),
-        ttc_micro: toMicro(l.amountTTC),
-        vat_rate: l.vatRate,
-        currency: l.currency,
-        estimate: l.estimate,
-        bill_id: l.billId,
-      }));
+      }
+      const after = new Set<string>();
+      for (const l of lines) {
+        const key = keyOf(l.source, l.period, l.externalId);
+        after.add(key);
+        if (before.has(key)) change(l.source).replaced++;
+        else change(l.source).added++;
+      }
+      for (const key of before)
+        if (!after.has(key)) change(key.split('|')[0] as CostSource).removed++;
+      const rows = lines.map(rowOf);
       for (let i = 0; i < rows.length; i += CHUNK)
         await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
       await this.rebuildRollup(tx, periods);
     });
+    return [...changes.values()];
+  }
+
+  /**
+   * Adds manual entries and keeps every one already stored: an entry leaves
+   * the store only through `removeManual`. The same entry imported again
+   * (same content, so same id) is counted as replaced, not duplicated.
+   */
+  async addManual(lines: CostLine[]): Promise<SourceChange> {
+    const change: SourceChange = {
+      source: 'manual',
+      added: 0,
+      replaced: 0,
+      removed: 0,
+    };
+    if (!lines.length) return change;
+    const periods = [...new Set(lines.map(l => l.period))];
+    await this.db.transaction(async tx => {
+      const existing = new Set(
+        (
+          await tx('finops_cost_lines')
+            .where({ source: 'manual' })
+            .whereIn('period', periods)
+            .select('period', 'external_id')
+        ).map(r => `${r.period}|${r.external_id}`),
+      );
+      const fresh = new Map<string, CostLine>();
+      for (const l of lines) {
+        const key = `${l.period}|${l.externalId}`;
+        if (existing.has(key)) change.replaced++;
+        else if (!fresh.has(key)) fresh.set(key, l);
+      }
+      change.added = fresh.size;
+      const rows = [...fresh.values()].map(rowOf);
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
+      await this.rebuildRollup(tx, periods);
+    });
+    return change;
+  }
+
+  /** Removes manual entries by id (as `manual list` shows them); returns those removed. */
+  async removeManual(ids: string[]): Promise<CostLine[]> {
+    const gone = (await this.lines({ source: 'manual' })).filter(l =>
+      ids.includes(l.externalId),
+    );
+    if (!gone.length) return [];
+    await this.db.transaction(async tx => {
+      await tx('finops_cost_lines')
+        .where({ source: 'manual' })
+        .whereIn('external_id', ids)
+        .delete();
+      await this.rebuildRollup(tx, [...new Set(gone.map(l => l.period))]);
+    });
+    return gone;
+  }
+
+  async setPeriodStatus(
+    period: string,
+    status: PeriodStatus,
+    at: string,
+  ): Promise<void> {
+    await this.db('finops_periods')
+      .insert({ period, status, updated_at: at })
+      .onConflict('period')
+      .merge();
+  }
+
+  async periodStatuses(): Promise<Record<string, PeriodStatus>> {
+    const rows = await this.db('finops_periods').select('period', 'status');
+    return Object.fromEntries(rows.map(r => [r.period, r.status]));
+  }
+
+  /** The cluster's requests observed during a period (the last snapshot of it). */
+  async saveClusterSnapshot(
+    period: string,
+    usage: unknown,
+    takenAt: string,
+  ): Promise<void> {
+    await this.db('finops_cluster_snapshots')
+      .insert({ period, taken_at: takenAt, usage: JSON.stringify(usage) })
+      .onConflict('period')
+      .merge();
+  }
+
+  async clusterSnapshot<T>(
+    period: string,
+  ): Promise<{ takenAt: string; usage: T } | undefined> {
+    const row = await this.db('finops_cluster_snapshots')
+      .where({ period })
+      .first();
+    return row
+      ? { takenAt: row.taken_at, usage: JSON.parse(row.usage) }
+      : undefined;
+  }
+
+  /** Replaces the stored gauges at once: a scrape sees the old set or the new one. */
+  async saveMetricSamples(samples: MetricSample[], at: string) {
+    await this.db.transaction(async tx => {
+      await tx('finops_metric_samples').delete();
+      const rows = samples.map(m => ({
+        name: m.name,
+        labels: JSON.stringify(m.labels),
+        value: m.value,
+        refreshed_at: at,
+      }));
+      for (let i = 0; i < rows.length; i += CHUNK)
+        await tx('finops_metric_samples').insert(rows.slice(i, i + CHUNK));
+    });
+  }
+
+  async metricSamples(): Promise<{
+    samples: MetricSample[];
+    refreshedAt: string | null;
+  }> {
+    const rows = await this.db('finops_metric_samples').orderBy('id');
+    return {
+      samples: rows.map(r => ({
+        name: r.name,
+        labels: JSON.parse(r.labels),
+        value: n(r.value),
+      })),
+      refreshedAt: rows[0]?.refreshed_at ?? null,
+    };
   }
 
   /** Deletes the lines of a source for periods (e.g. estimates once invoices exist). */
@@ -206,6 +380,7 @@ export class CostStore {
     periods: string[],
     rows: AllocationRow[],
   ): Promise<void> {
+    if (!periods.length) return;
     await this.db.transaction(async tx => {
       await tx('finops_allocations').whereIn('period', periods).delete();
       for (let i = 0; i < rows.length; i += 500)

@@ -39,8 +39,81 @@ const detail = (
   planCode,
 });
 
+/** One bill item: what the service is, its OVH service name, the amount HT. */
+export interface FixtureItem {
+  description: string;
+  domain: string;
+  ht: number;
+  planCode: string;
+}
+
+/**
+ * A bill issued on `issuedOn` (YYYY-MM-DD) for the usage of `period`: the
+ * detail lines carry the period, the bill its own date, as OVH bills do.
+ */
+export function fixtureBill(
+  billId: string,
+  period: string,
+  issuedOn: string,
+  items: FixtureItem[],
+): { bill: OvhBill; details: OvhBillDetail[] } {
+  const details = items.map((it, n) =>
+    detail(billId, n + 1, it.description, it.domain, it.ht, period, it.planCode),
+  );
+  const ht =
+    Math.round(details.reduce((s, d) => s + d.totalPrice.value, 0) * 100) /
+    100;
+  const tax = Math.round(ht * 0.2 * 100) / 100;
+  return {
+    bill: {
+      billId,
+      date: `${issuedOn}T06:00:00+01:00`,
+      orderId: 190000000 + Number(billId.replace(/\D/g, '').slice(-6)),
+      password: 'fixture',
+      pdfUrl: `https://www.ovh.com/cgi-bin/order/facture.pdf?reference=${billId}`,
+      url: `https://www.ovh.com/cgi-bin/order/facture.cgi?reference=${billId}`,
+      priceWithoutTax: price(ht),
+      tax: price(tax),
+      priceWithTax: price(Math.round((ht + tax) * 100) / 100),
+      category: 'autorenew',
+    },
+    details,
+  };
+}
+
+/** A consumption transaction of `period` worth `ht` (storage), as /me/consumption/usage/current answers. */
+export function fixtureConsumption(
+  id: number,
+  period: string,
+  ht: number,
+): OvhAccount['consumption']['current'][number] {
+  return {
+    id,
+    beginDate: `${period}-01T00:00:00+01:00`,
+    endDate: null,
+    lastUpdate: `${period}-15T00:00:00+01:00`,
+    price: price(ht),
+    priceByPlanFamily: [{ planFamily: 'storage', price: price(ht), quantity: 1 }],
+    serviceIds: [2000],
+    elements: [
+      {
+        planCode: 'storage-standard.consumption',
+        planFamily: 'storage',
+        serviceId: 2000,
+        price: price(ht),
+        quantity: 1,
+        details: [],
+      },
+    ],
+  } as OvhAccount['consumption']['current'][number];
+}
+
 /** One bill a month, dated the 1st, for each period. */
-export function ovhFixtureAccount(periods: string[]): OvhAccount {
+export function ovhFixtureAccount(
+  periods: string[],
+  /** VPS prices HT; by default the catalog's (so invoices equal the estimates). */
+  prices: { vps3HT?: number; vps2HT?: number } = {},
+): OvhAccount {
   const bills = periods.map((period, i) => {
     const billId = `FR${String(48000000 + i)}`;
     const details = [
@@ -49,7 +122,7 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
         1,
         'VPS-3 monthly rental',
         FIXTURE_VPS['core-prod'],
-        11.9,
+        prices.vps3HT ?? 11.9,
         period,
         'vps-2025-model3',
       ),
@@ -58,7 +131,7 @@ export function ovhFixtureAccount(periods: string[]): OvhAccount {
         2,
         'VPS-2 monthly rental',
         FIXTURE_VPS['ai-lab'],
-        6.0,
+        prices.vps2HT ?? 6.0,
         period,
         'vps-2025-model2',
       ),

@@ -4,15 +4,31 @@ import {
   compareCosts,
   legacySummary,
   sovereignSummary,
+  sovereignTargets,
 } from '@internal/plugin-uyoop-finops-common';
+import type { MonthlyReport } from '@internal/plugin-uyoop-finops-common';
 import type { FinopsApi } from '../api';
 import { finopsApiRef } from '../api';
 import { FinopsPage } from './FinopsPage';
 
 const legacy = legacySummary();
-const sovereign = sovereignSummary();
+const sovereign = sovereignSummary(
+  {},
+  sovereignTargets([
+    {
+      name: 'core-prod',
+      offer: 'VPS-3',
+      monthlyPrice: { amount: 14.28, basis: 'TTC' },
+    },
+    {
+      name: 'ai-lab',
+      offer: 'VPS-2',
+      monthlyPrice: { amount: 7.2, basis: 'TTC' },
+    },
+  ]),
+);
 const fakeApi: FinopsApi = {
-  monthly: async () => ({
+  monthly: async (): Promise<MonthlyReport> => ({
     currency: 'EUR',
     months: [
       {
@@ -23,6 +39,16 @@ const fakeApi: FinopsApi = {
         },
         total: { ht: 10.33, vat: 2.07, ttc: 12.4 },
         estimate: true,
+        status: 'estimate',
+        allocation: 'catalog-even-split',
+      },
+      {
+        period: '2026-11',
+        byService: { mailcow: { ht: 2, vat: 0.4, ttc: 2.4 } },
+        total: { ht: 2, vat: 0.4, ttc: 2.4 },
+        estimate: false,
+        status: 'provisional' as const,
+        allocation: 'no-snapshot' as const,
       },
     ],
   }),
@@ -79,5 +105,17 @@ describe('FinopsPage', () => {
       }),
     ).toBeInTheDocument();
     expect(screen.getByText(/Sovereignty/)).toBeInTheDocument();
+  });
+
+  it('says which months are provisional and which were split without a cluster snapshot', async () => {
+    await renderInTestApp(<FinopsPage />, { apis: [[finopsApiRef, fakeApi]] });
+    const table = await screen.findByRole('table', { name: 'months' });
+    const rows = Array.from(table.querySelectorAll('tbody tr')).map(
+      r => r.textContent,
+    );
+    expect(rows).toEqual([
+      '2026-1010.3312.40estimatecatalog-even-split',
+      '2026-112.002.40provisionaleven split: no snapshot of the cluster for this month',
+    ]);
   });
 });

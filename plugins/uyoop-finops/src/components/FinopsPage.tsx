@@ -190,6 +190,39 @@ export const FinopsPage = () => {
         </Grid>
         <Grid item xs={12}>
           <InfoCard
+            title="Months"
+            subheader="provisional: the month's final bill may still change it; final: billed"
+          >
+            <Table size="small" aria-label="months">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Month</TableCell>
+                  <TableCell align="right">EUR HT</TableCell>
+                  <TableCell align="right">EUR TTC</TableCell>
+                  <TableCell>Figures</TableCell>
+                  <TableCell>Allocation</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {monthly.months.map(m => (
+                  <TableRow key={m.period}>
+                    <TableCell>{m.period}</TableCell>
+                    <TableCell align="right">{f(m.total.ht)}</TableCell>
+                    <TableCell align="right">{f(m.total.ttc)}</TableCell>
+                    <TableCell>{m.status}</TableCell>
+                    <TableCell>
+                      {m.allocation === 'no-snapshot'
+                        ? 'even split: no snapshot of the cluster for this month'
+                        : m.allocation ?? '-'}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard
             title={`By System, ${systems.period}`}
             subheader={`allocation: ${systems.method}`}
           >
