@@ -151,7 +151,8 @@ describe('the pod network over the WireGuard mesh', () => {
         spec: {
           nodeSelector: { 'kubernetes.io/hostname': 'ai-lab' },
           tolerations: tolerating(ai.taints),
-          containers: [httpContainer('x'.repeat(200_000))],
+          // a 200,000-byte page
+          containers: [httpContainer('', "head -c 200000 /dev/zero | tr '\\0' x")],
         },
       },
     });

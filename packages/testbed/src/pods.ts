@@ -27,15 +27,18 @@ export const tolerating = (
     effect: t.effect,
   }));
 
-/** A busybox container serving "<text>" over HTTP on port 8080. */
-export const httpContainer = (text: string) => ({
+/**
+ * A busybox container serving a page over HTTP on port 8080: "<text>", or
+ * what the shell command `page` prints.
+ */
+export const httpContainer = (text: string, page = `echo "${text}"`) => ({
   name: 'http',
   image: busybox(),
   imagePullPolicy: 'Never',
   command: [
     'sh',
     '-c',
-    `mkdir -p /www && echo "${text}" > /www/index.html && exec httpd -f -p 8080 -h /www`,
+    `mkdir -p /www && ${page} > /www/index.html && exec httpd -f -p 8080 -h /www`,
   ],
   ports: [{ containerPort: 8080 }],
   readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },

@@ -216,6 +216,8 @@ export function localPathObjects(ctx: TestbedContext): unknown[] {
                   '/etc/config/config.json',
                   '--helper-image',
                   imageRef(ctx, 'busybox'),
+                  '--service-account-name',
+                  'local-path-provisioner',
                 ],
                 env: [
                   {
