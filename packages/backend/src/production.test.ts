@@ -66,6 +66,7 @@ const SECRETS = {
   AUTH_SESSION_SECRET: secret(),
   AUTH_OIDC_CLIENT_SECRET: secret(),
   K8S_SERVICE_ACCOUNT_TOKEN: secret(),
+  FINOPS_METRICS_TOKEN: secret(),
 };
 
 type AuthResponse = {

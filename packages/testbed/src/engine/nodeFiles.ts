@@ -163,7 +163,8 @@ export function wireguardConfig(
       `PublicKey = ${publicKeys[p.node]}`,
       `AllowedIPs = ${p.allowedIps}`,
       `Endpoint = ${p.endpoint}`,
-      'PersistentKeepalive = 5',
+      // as the Ansible role's default (wireguard_persistent_keepalive)
+      'PersistentKeepalive = 25',
     ]),
     '',
   ].join('\n');

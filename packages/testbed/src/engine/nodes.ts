@@ -354,7 +354,27 @@ export async function nodesUp(
     }
   }
   for (const n of nodes) await waitForNode(ctx, n);
+  await waitForMesh(ctx, nodes);
   return nodes;
+}
+
+/** Every node reaches every other one over wg0, or an error naming where to look. */
+async function waitForMesh(ctx: TestbedContext, nodes: LabNode[]) {
+  const pairs = nodes.flatMap(n => nodes.filter(p => p !== n).map(p => [n, p] as const));
+  try {
+    await waitFor(ctx, ctx.nodeJoinSeconds, 'the WireGuard mesh', async () =>
+      pairs.every(
+        ([n, p]) => inNodeExec(n, `ping -c 1 -W 1 ${p.node.meshAddress}`, true).code === 0,
+      ),
+    );
+  } catch {
+    const states = nodes.map(
+      n => `${n.node.name}: ${inNodeExec(n, 'wg show wg0 latest-handshakes', true).stdout.trim() || 'no wg0'}`,
+    );
+    throw new Error(
+      `the nodes do not reach each other over wg0 (${states.join('; ')}): read journalctl -u wg-quick@wg0 in each node`,
+    );
+  }
 }
 
 export function machineSpec(ctx: TestbedContext, n: LabNode, layer: string): MachineSpec {

@@ -6,7 +6,7 @@
  */
 import { demoWorkloads, KubeObject, loadPlatform } from '@internal/platform';
 import { TestbedContext } from './context';
-import { apply } from './controlPlane';
+import { apply, kubectl } from './controlPlane';
 import { imageRef } from './images';
 
 type Container = { name: string; image: string; [k: string]: unknown };
@@ -28,7 +28,24 @@ export function runnableWorkloads(ctx: TestbedContext, objects: KubeObject[]): K
   });
 }
 
+/**
+ * Applies the stand-ins, leaving alone a Deployment that exists under the same
+ * name and was not made here (the testbed's own `velero` placeholder).
+ */
 export async function applyWorkloads(ctx: TestbedContext) {
   const platform = await loadPlatform({ root: ctx.repoRoot });
-  await apply(ctx, runnableWorkloads(ctx, demoWorkloads(platform)));
+  const existing = JSON.parse(
+    await kubectl(ctx, ['get', 'deployments', '-A', '-o', 'json']),
+  ) as { items: { metadata: { name: string; namespace: string; labels?: Record<string, string> } }[] };
+  const foreign = new Set(
+    existing.items
+      .filter(d => d.metadata.labels?.['app.kubernetes.io/name'] !== d.metadata.name)
+      .map(d => `${d.metadata.namespace}/${d.metadata.name}`),
+  );
+  const objects = runnableWorkloads(ctx, demoWorkloads(platform)).filter(
+    o =>
+      o.kind !== 'Deployment' ||
+      !foreign.has(`${(o.metadata as { namespace: string }).namespace}/${(o.metadata as { name: string }).name}`),
+  );
+  await apply(ctx, objects);
 }
