@@ -1,5 +1,5 @@
 /**
- * Catalog module benchmark (issue 16): ingest 10,000 generated entities
+ * Catalog module benchmark: ingest 10,000 generated entities
  * (nodes, services, buckets) through the real catalog with the uyoop module,
  * and through the stock catalog without it, in the same run; then the p50/p99
  * of /api/catalog/entities and /api/catalog/entities/by-query on each.

@@ -1,5 +1,5 @@
 /**
- * FinOps benchmark (issue 5): ingest three years of hourly consumption lines
+ * FinOps benchmark: ingest three years of hourly consumption lines
  * for 50 services, then the p99 of the monthly-report API over HTTP, against
  * an anchor measured in the same run: a raw SQL GROUP BY over the same table.
  *
