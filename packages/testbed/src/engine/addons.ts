@@ -27,6 +27,16 @@ const rbac = (name: string, namespace: string, rules: unknown[]) => [
   },
 ];
 
+/** What K3s's own add-ons tolerate: they may run on the control-plane node. */
+const systemTolerations = [
+  { key: 'CriticalAddonsOnly', operator: 'Exists' },
+  {
+    key: 'node-role.kubernetes.io/control-plane',
+    operator: 'Exists',
+    effect: 'NoSchedule',
+  },
+];
+
 /** K3s's CoreDNS, without an upstream: the testbed reaches no outside resolver. */
 export const corefile = `.:53 {
     errors
@@ -78,10 +88,7 @@ export function corednsObjects(ctx: TestbedContext): unknown[] {
             serviceAccountName: 'coredns',
             priorityClassName: 'system-cluster-critical',
             dnsPolicy: 'Default',
-            tolerations: [
-              { key: 'CriticalAddonsOnly', operator: 'Exists' },
-              { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
-            ],
+            tolerations: systemTolerations,
             containers: [
               {
                 name: 'coredns',
@@ -200,10 +207,7 @@ export function localPathObjects(ctx: TestbedContext): unknown[] {
           spec: {
             serviceAccountName: 'local-path-provisioner',
             priorityClassName: 'system-node-critical',
-            tolerations: [
-              { key: 'CriticalAddonsOnly', operator: 'Exists' },
-              { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
-            ],
+            tolerations: systemTolerations,
             containers: [
               {
                 name: 'local-path-provisioner',
