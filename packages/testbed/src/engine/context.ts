@@ -86,15 +86,17 @@ export function createContext(
     ),
     versions,
     addr: process.env.TESTBED_ADDR ?? '127.0.0.1',
+    // Below the kernel's ephemeral range (32768-60999): no outgoing
+    // connection of another process can hold one of them when a daemon binds.
     ports: {
-      kine: envPort('TESTBED_KINE_PORT', 47379),
-      apiserver: envPort('TESTBED_APISERVER_PORT', 47443),
-      controllerManager: envPort('TESTBED_KCM_PORT', 47257),
-      scheduler: envPort('TESTBED_SCHEDULER_PORT', 47259),
-      cephMon: envPort('TESTBED_CEPH_MON_PORT', 47789),
-      s3: envPort('TESTBED_S3_PORT', 47480),
-      cephOsdMin: envPort('TESTBED_CEPH_OSD_PORT_MIN', 47800),
-      veleroMetrics: envPort('TESTBED_VELERO_METRICS_PORT', 47085),
+      kine: envPort('TESTBED_KINE_PORT', 27379),
+      apiserver: envPort('TESTBED_APISERVER_PORT', 27443),
+      controllerManager: envPort('TESTBED_KCM_PORT', 27257),
+      scheduler: envPort('TESTBED_SCHEDULER_PORT', 27259),
+      cephMon: envPort('TESTBED_CEPH_MON_PORT', 27789),
+      s3: envPort('TESTBED_S3_PORT', 27480),
+      cephOsdMin: envPort('TESTBED_CEPH_OSD_PORT_MIN', 27800),
+      veleroMetrics: envPort('TESTBED_VELERO_METRICS_PORT', 27085),
     },
     // 198.18.0.0/15 is reserved for network tests (RFC 2544): never routed.
     lab: {

@@ -170,7 +170,7 @@ describe('node configuration', () => {
     settings = {
       node: platform.nodes.find(n => n.name === 'ai-lab')!,
       labAddress: '198.18.0.12',
-      apiserver: 'https://198.18.0.1:47443',
+      apiserver: 'https://198.18.0.1:27443',
       clusterCidr: '10.42.0.0/16',
       serviceCidr: '10.43.0.0/16',
       clusterDns: '10.43.0.10',
