@@ -2,3 +2,5 @@
 export { finopsPlugin as default } from './plugin';
 export { createRouter } from './router';
 export { refreshFinopsMetrics, renderFinopsMetrics } from './metrics';
+export { runScheduledIngestion } from './scheduled';
+export type { ScheduledRun } from './scheduled';

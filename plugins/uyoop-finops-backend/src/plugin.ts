@@ -10,8 +10,8 @@ import {
   describeCredentials,
   readFinopsSettings,
 } from '@internal/plugin-uyoop-finops-node';
-import { refreshFinopsMetrics } from './metrics';
 import { createRouter } from './router';
+import { runScheduledIngestion } from './scheduled';
 
 /** uyoop FinOps: routes, scheduled ingestion, store, permissions, metrics. */
 export const finopsPlugin = createBackendPlugin({
@@ -52,22 +52,9 @@ export const finopsPlugin = createBackendPlugin({
           },
           timeout: { minutes: 10 },
           initialDelay: { seconds: 1 },
-          // Ingests the running month and every month still waiting for its
-          // final bill, snapshots the cluster's requests, then stores the
-          // gauges that /metrics serves.
+          // See runScheduledIngestion: ingestion, cluster snapshot, gauges.
           fn: async () => {
-            await engine
-              .ingest()
-              .catch(e =>
-                logger.error(
-                  `finops: ingestion failed: ${(e as Error).message}`,
-                ),
-              );
-            await refreshFinopsMetrics(engine, store).catch(e =>
-              logger.error(
-                `finops: metrics refresh failed: ${(e as Error).message}`,
-              ),
-            );
+            await runScheduledIngestion({ engine, store, logger });
           },
         });
 

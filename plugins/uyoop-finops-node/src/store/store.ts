@@ -72,6 +72,72 @@ const keyOf = (source: string, period: string, id: string) =>
 /** Insert chunk: knex writes SQLite multi-row inserts as a compound SELECT, limited to 500 terms. */
 const CHUNK = 400;
 
+const LINE_COLUMNS = Object.keys(
+  rowOf({
+    period: '2000-01',
+    date: '',
+    source: 'manual',
+    externalId: '',
+    category: 'other',
+    node: null,
+    service: null,
+    description: '',
+    amountHT: 0,
+    vatRate: 0,
+    vat: 0,
+    amountTTC: 0,
+    currency: 'EUR',
+    estimate: false,
+    billId: null,
+  }),
+) as (keyof ReturnType<typeof rowOf>)[];
+
+const INSERT_LINE = `INSERT INTO finops_cost_lines (${LINE_COLUMNS.join(
+  ', ',
+)}) VALUES (${LINE_COLUMNS.map(() => '?').join(', ')})`;
+
+/** The part of a better-sqlite3 connection the store uses. */
+interface SqliteConnection {
+  prepare(sql: string): { run(...values: unknown[]): unknown };
+}
+
+/** One prepared INSERT per SQLite connection, reused by every ingestion. */
+const preparedInserts = new WeakMap<
+  object,
+  { run(...values: unknown[]): unknown }
+>();
+
+/**
+ * Inserts cost lines inside `tx`. On SQLite (the CLI's file, the backend's
+ * default) one prepared INSERT runs per line on the transaction's own
+ * connection, which spares knex building and SQLite parsing a statement of
+ * 6,000 parameters per chunk; other databases get chunked multi-row inserts.
+ */
+async function insertLines(tx: Knex.Transaction, lines: CostLine[]) {
+  if (!lines.length) return;
+  if (tx.client.config?.client === 'better-sqlite3') {
+    // Inside a knex transaction this is the transaction's connection.
+    const conn = (await tx.client.acquireConnection()) as SqliteConnection;
+    let insert = preparedInserts.get(conn);
+    if (!insert) {
+      insert = conn.prepare(INSERT_LINE);
+      preparedInserts.set(conn, insert);
+    }
+    for (const l of lines) {
+      const r = rowOf(l);
+      insert.run(
+        ...LINE_COLUMNS.map(c =>
+          typeof r[c] === 'boolean' ? (r[c] ? 1 : 0) : r[c],
+        ),
+      );
+    }
+    return;
+  }
+  const rows = lines.map(rowOf);
+  for (let i = 0; i < rows.length; i += CHUNK)
+    await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
+}
+
 /**
  * The cost store, on whatever knex the caller gives: the backend's
  * coreServices.database, or a SQLite file for the CLI.
@@ -134,9 +200,7 @@ export class CostStore {
       }
       for (const key of before)
         if (!after.has(key)) change(key.split('|')[0] as CostSource).removed++;
-      const rows = lines.map(rowOf);
-      for (let i = 0; i < rows.length; i += CHUNK)
-        await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
+      await insertLines(tx, lines);
       await this.rebuildRollup(tx, periods);
     });
     return [...changes.values()];
@@ -172,9 +236,7 @@ export class CostStore {
         else if (!fresh.has(key)) fresh.set(key, l);
       }
       change.added = fresh.size;
-      const rows = [...fresh.values()].map(rowOf);
-      for (let i = 0; i < rows.length; i += CHUNK)
-        await tx('finops_cost_lines').insert(rows.slice(i, i + CHUNK));
+      await insertLines(tx, [...fresh.values()]);
       await this.rebuildRollup(tx, periods);
     });
     return change;
