@@ -182,7 +182,7 @@ describe('a year of daily scheduled ingestions', () => {
         total: sum([ovh, manualTtc[period] ?? 0]),
         // Final once billed and the month after has ended.
         status: m <= 9 ? 'final' : 'provisional',
-        core: billed ? ttc(it.core) : 0,
+        coreHT: billed ? it.core : 0,
       };
     });
 
@@ -220,6 +220,15 @@ describe('a year of daily scheduled ingestions', () => {
 
     // Allocation: each month with the requests observed during it, even
     // for months re-read in a later month because their bill came late.
+    // A share is shown as its HT and its VAT, each to the cent (in whole
+    // cents here, so that 9.525 rounds up as it does on paper).
+    const shareOf = (ht: number, share: number) => {
+      const htCents = Math.round(ht * 100);
+      const vatCents = Math.round(htCents * 0.2);
+      return (
+        (Math.round(htCents * share) + Math.round(vatCents * share)) / 100
+      );
+    };
     for (const e of expected) {
       const b = await engine.breakdown(e.period, 'namespace');
       expect([e.period, b.method]).toEqual([e.period, 'cluster-requests']);
@@ -227,11 +236,11 @@ describe('a year of daily scheduled ingestions', () => {
       const before = e.period < `${YEAR}-07`;
       expect([e.period, row(first)]).toEqual([
         e.period,
-        before ? expect.closeTo(e.core * 0.5, 2) : 0,
+        before ? expect.closeTo(shareOf(e.coreHT, 0.5), 2) : 0,
       ]);
       expect([e.period, row(second)]).toEqual([
         e.period,
-        before ? 0 : expect.closeTo(e.core * 0.75, 2),
+        before ? 0 : expect.closeTo(shareOf(e.coreHT, 0.75), 2),
       ]);
     }
 
