@@ -77,7 +77,8 @@ describe('/api/finops/metrics', () => {
       body: JSON.stringify({ periods: ['2026-09', '2026-10'] }),
     });
     expect(ingest.status).toBe(200);
-  });
+    // Starting a backend takes seconds on a loaded machine.
+  }, 60_000);
 
   afterAll(async () => {
     await stop?.();
