@@ -94,8 +94,18 @@ const clusterOn = (day: Date): ClusterUsage => {
     { name: 'ai-lab', cpu: 4, memoryGiB: 12 },
   ];
   return day < new Date(`${YEAR}-07-01T00:00:00Z`)
-    ? { nodes, requests: { 'core-prod': [{ namespace: first, cpu: 4, memoryGiB: 12 }] } }
-    : { nodes, requests: { 'core-prod': [{ namespace: second, cpu: 6, memoryGiB: 18 }] } };
+    ? {
+        nodes,
+        requests: {
+          'core-prod': [{ namespace: first, cpu: 4, memoryGiB: 12 }],
+        },
+      }
+    : {
+        nodes,
+        requests: {
+          'core-prod': [{ namespace: second, cpu: 6, memoryGiB: 18 }],
+        },
+      };
 };
 
 describe('a year of daily scheduled ingestions', () => {
@@ -146,9 +156,24 @@ describe('a year of daily scheduled ingestions', () => {
             months[m - 1],
             today.toISOString().slice(0, 10),
             [
-              { description: 'VPS-3 monthly rental', domain: FIXTURE_VPS['core-prod'], ht: it.core, planCode: 'vps-2025-model3' },
-              { description: 'VPS-2 monthly rental', domain: FIXTURE_VPS['ai-lab'], ht: it.ai, planCode: 'vps-2025-model2' },
-              { description: 'Public Cloud Object Storage', domain: FIXTURE_PROJECT, ht: it.storage, planCode: 'storage-standard' },
+              {
+                description: 'VPS-3 monthly rental',
+                domain: FIXTURE_VPS['core-prod'],
+                ht: it.core,
+                planCode: 'vps-2025-model3',
+              },
+              {
+                description: 'VPS-2 monthly rental',
+                domain: FIXTURE_VPS['ai-lab'],
+                ht: it.ai,
+                planCode: 'vps-2025-model2',
+              },
+              {
+                description: 'Public Cloud Object Storage',
+                domain: FIXTURE_PROJECT,
+                ht: it.storage,
+                planCode: 'storage-standard',
+              },
             ],
           ),
         );
@@ -194,7 +219,11 @@ describe('a year of daily scheduled ingestions', () => {
         status: x.status,
       })),
     ).toEqual(
-      expected.map(e => ({ period: e.period, total: e.total, status: e.status })),
+      expected.map(e => ({
+        period: e.period,
+        total: e.total,
+        status: e.status,
+      })),
     );
 
     // Each line once: every bill detail, the December consumption, the two manual entries.
@@ -202,13 +231,22 @@ describe('a year of daily scheduled ingestions', () => {
     const keys = lines.map(l => `${l.source}|${l.period}|${l.externalId}`);
     expect(new Set(keys).size).toBe(keys.length);
     const count = (source: string, period?: string) =>
-      lines.filter(l => l.source === source && (!period || l.period === period)).length;
+      lines.filter(l => l.source === source && (!period || l.period === period))
+        .length;
     for (const [m, period] of months.entries()) {
-      expect([period, count('ovh-bill', period)]).toEqual([period, m < 11 ? 3 : 0]);
-      expect([period, count('ovh-consumption', period)]).toEqual([period, m < 11 ? 0 : 1]);
+      expect([period, count('ovh-bill', period)]).toEqual([
+        period,
+        m < 11 ? 3 : 0,
+      ]);
+      expect([period, count('ovh-consumption', period)]).toEqual([
+        period,
+        m < 11 ? 0 : 1,
+      ]);
     }
     expect(
-      lines.filter(l => l.source === 'manual').map(l => [l.period, l.amountTTC]),
+      lines
+        .filter(l => l.source === 'manual')
+        .map(l => [l.period, l.amountTTC]),
     ).toEqual([
       [`${YEAR}-03`, 120],
       [`${YEAR}-08`, 1.8],
@@ -225,9 +263,7 @@ describe('a year of daily scheduled ingestions', () => {
     const shareOf = (ht: number, share: number) => {
       const htCents = Math.round(ht * 100);
       const vatCents = Math.round(htCents * 0.2);
-      return (
-        (Math.round(htCents * share) + Math.round(vatCents * share)) / 100
-      );
+      return (Math.round(htCents * share) + Math.round(vatCents * share)) / 100;
     };
     for (const e of expected) {
       const b = await engine.breakdown(e.period, 'namespace');
@@ -248,7 +284,9 @@ describe('a year of daily scheduled ingestions', () => {
     const { samples } = await store.metricSamples();
     expect(
       samples.find(
-        s => s.name === 'uyoop_finops_cost_month_total_eur' && s.labels.basis === 'TTC',
+        s =>
+          s.name === 'uyoop_finops_cost_month_total_eur' &&
+          s.labels.basis === 'TTC',
       )?.value,
     ).toBe(expected[11].total);
     await db.destroy();
