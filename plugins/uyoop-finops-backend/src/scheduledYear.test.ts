@@ -40,8 +40,22 @@ const months = Array.from(
   (_, i) => `${YEAR}-${String(i + 1).padStart(2, '0')}`,
 );
 
-/** Day of month M+1 on which OVH issues the bill of month M (January..November). */
-const ISSUED_ON_DAY = [3, 12, 27, 5, 20, 31, 10, 25, 2, 15, 28];
+/**
+ * Day on which OVH issues the bill of month M (January..November): some days
+ * into the next month, on its last day for June, and for September only on
+ * November 20, two months late.
+ */
+const ISSUED_ON: Record<string, number> = Object.fromEntries(
+  [3, 12, 27, 5, 20, 31, 10, 25, 0, 15, 28].map((day, m) => [
+    m === 8
+      ? `${YEAR}-11-20`
+      : `${YEAR}-${String(m + 2).padStart(2, '0')}-${String(day).padStart(
+          2,
+          '0',
+        )}`,
+    m,
+  ]),
+);
 
 /** Bill items HT of month index m (0 = January): the VPS price rises over the year. */
 const items = (m: number) => ({
@@ -148,12 +162,13 @@ describe('a year of daily scheduled ingestions', () => {
       account.consumption.current = [
         fixtureConsumption(100 + m, period, consumptionOn(dom)),
       ];
-      if (m >= 1 && dom === ISSUED_ON_DAY[m - 1]) {
-        const it = items(m - 1);
+      const billed = ISSUED_ON[today.toISOString().slice(0, 10)];
+      if (billed !== undefined) {
+        const it = items(billed);
         account.bills.push(
           fixtureBill(
-            `FR${YEAR}${String(m).padStart(2, '0')}`,
-            months[m - 1],
+            `FR${YEAR}${String(billed + 1).padStart(2, '0')}`,
+            months[billed],
             today.toISOString().slice(0, 10),
             [
               {

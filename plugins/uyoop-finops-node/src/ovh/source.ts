@@ -73,9 +73,9 @@ const vatRateOf = (bill: OvhBill) =>
 const periodOf = (iso: string) => iso.slice(0, 7);
 
 /**
- * Invoice lines of a period: the bills dated in the period or the month
- * after (usage is billed after the fact), keeping the detail lines whose
- * service period starts in the period.
+ * Invoice lines of a period: the bills dated from the start of the period
+ * to today (usage is billed after the fact, sometimes months later), keeping
+ * the detail lines whose service period starts in the period.
  */
 export async function collectBills(
   api: OvhApi,
@@ -83,9 +83,13 @@ export async function collectBills(
   vps: OvhVpsInfo[],
   options: OvhSourceOptions,
 ): Promise<CostLine[]> {
+  // Bills dated from the period up to today: a bill OVH issues two or more
+  // months late is still found while the period waits for it.
+  const nextMonth = nextPeriod(currentPeriod(options.now), 1);
+  const twoAfter = nextPeriod(period, 2);
   const ids = await api.get<string[]>('/me/bill', {
     'date.from': `${period}-01`,
-    'date.to': `${nextPeriod(period, 2)}-01`,
+    'date.to': `${nextMonth > twoAfter ? nextMonth : twoAfter}-01`,
   });
   const nodeOf = new Map(
     vps.filter(v => v.node).map(v => [v.service, v.node!]),
