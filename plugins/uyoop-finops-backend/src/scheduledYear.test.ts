@@ -98,7 +98,8 @@ beforeAll(async () => {
     account,
   });
   trustContractServer(server);
-});
+  // Loading the catalog and making the server's certificate take seconds on a loaded machine.
+}, 60_000);
 afterAll(() => server.close());
 
 /** The cluster as kubectl would show it: half of core-prod requested before July, three quarters after. */

@@ -57,7 +57,8 @@ describe('one source for each price', () => {
     expect(r.sovereign.optimisedApproxTTC).toBe(dossierTotals.optimisedTTC);
     expect(r.sovereign.fullPackageApproxTTC).toBe(dossierTotals.fullPackageTTC);
     await db.destroy();
-  });
+    // The first test of the file also loads the catalog and opens SQLite cold.
+  }, 30_000);
 
   it('follows a node price changed in the catalog, in the estimates and in the sovereign target', async () => {
     const platform = await catalogWithPrice('core-prod', '20.00');

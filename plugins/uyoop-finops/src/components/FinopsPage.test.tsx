@@ -105,7 +105,8 @@ describe('FinopsPage', () => {
       }),
     ).toBeInTheDocument();
     expect(screen.getByText(/Sovereignty/)).toBeInTheDocument();
-  });
+    // The first render of the file also pays for loading the page cold.
+  }, 30_000);
 
   it('says which months are provisional and which were split without a cluster snapshot', async () => {
     await renderInTestApp(<FinopsPage />, { apis: [[finopsApiRef, fakeApi]] });
