@@ -76,7 +76,8 @@ describe('finops backend routes', () => {
       body: JSON.stringify({ periods: ['2026-09', '2026-10'] }),
     });
     expect(ingest.status).toBe(200);
-  });
+    // Starting a backend takes seconds on a loaded machine.
+  }, 60_000);
 
   afterAll(async () => {
     await stop?.();
