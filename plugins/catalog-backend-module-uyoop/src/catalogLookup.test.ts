@@ -28,6 +28,14 @@ function changingCatalog(entities: Entity[]) {
           credentials: mockCredentials.service(),
         });
       },
+      async queryEntities(request: { limit?: number; fields?: string[] }) {
+        if (state.down) throw new Error('connect ECONNREFUSED 127.0.0.1:7007');
+        return catalogServiceMock({
+          entities: state.entities,
+        }).queryEntities(request, {
+          credentials: mockCredentials.service(),
+        });
+      },
     },
   };
 }
@@ -103,6 +111,23 @@ describe('catalogApiLookup', () => {
     clock += 100;
     expect(states(await lookup.find([ref]))).toEqual({ [ref]: 'missing' });
     expect(catalog.state.requests).toBe(before + 1);
+  });
+
+  it('reports no missing target while the catalog is still growing, and reports it once the catalog has kept its size for 20 s', async () => {
+    const catalog = changingCatalog([node('core-prod')]);
+    const { lookup } = lookupOf(catalog);
+    const ref = 'resource:default/core-staging';
+    expect(states(await lookup.find([ref]))).toEqual({ [ref]: 'pending' });
+    // A first read of a large catalog: entities keep arriving past the grace.
+    for (let i = 0; i < 10; i++) {
+      clock += 5_000;
+      catalog.state.entities = [...catalog.state.entities, node(`node-${i}`)];
+      expect(states(await lookup.find([ref]))).toEqual({ [ref]: 'pending' });
+    }
+    clock += 19_000;
+    expect(states(await lookup.find([ref]))).toEqual({ [ref]: 'pending' });
+    clock += 1_000;
+    expect(states(await lookup.find([ref]))).toEqual({ [ref]: 'missing' });
   });
 
   it('finds a target read during its grace, with no mistake reported', async () => {

@@ -7,12 +7,15 @@ import { LRUCache } from 'lru-cache';
 export type Lookup =
   /** The catalog holds it: its spec, for the checks on its type. */
   | { state: 'found'; entity: Pick<Entity, 'spec'> }
-  /** The catalog has not held it for longer than the grace: a mistake. */
+  /**
+   * The catalog has not held it for longer than the grace, and has not
+   * grown for as long either: a mistake.
+   */
   | { state: 'missing' }
   /**
-   * Not known yet: absent for less than the grace (it may not have been
-   * read yet), or the catalog could not be asked. Checked again on the
-   * entity's next processing.
+   * Not known yet: absent for less than the grace, or while the catalog is
+   * still growing (it may not have been read yet), or the catalog could not
+   * be asked. Checked again on the entity's next processing.
    */
   | { state: 'pending' };
 
@@ -25,9 +28,13 @@ export interface CatalogLookup {
 export interface CatalogApiLookupOptions {
   /** How long an entity found is taken as still there without asking again. */
   foundTtlMs?: number;
-  /** How long a ref may be absent before it counts as a mistake. */
+  /**
+   * How long a ref may be absent before it counts as a mistake; and how long
+   * the catalog must have kept the same number of entities (it is no longer
+   * reading new ones).
+   */
   graceMs?: number;
-  /** During the grace, how often an absent ref is asked again. */
+  /** During the grace, how often an absent ref, or the catalog's size, is asked again. */
   recheckMs?: number;
   /** The clock; `Date.now` unless a test drives it. */
   now?: () => number;
@@ -47,11 +54,13 @@ const MAX_REMEMBERED = 50_000;
  *   that name the same owner or node ask once a minute, not once each;
  * - a ref the catalog does not hold is not a mistake before `graceMs` (20 s)
  *   since it was first seen absent: while the catalog is still reading its
- *   Locations, the target may just not be processed yet. A mistake is only
- *   reported from a fresh answer of the catalog.
+ *   Locations, the target may just not be processed yet. Nor while the
+ *   catalog still grows: a first read of thousands of entities takes longer
+ *   than the grace, and the target may be waiting in that queue. A mistake
+ *   is only reported from a fresh answer of the catalog.
  */
 export function catalogApiLookup(
-  catalog: Pick<CatalogService, 'getEntitiesByRefs'>,
+  catalog: Pick<CatalogService, 'getEntitiesByRefs' | 'queryEntities'>,
   credentials: () => Promise<BackstageCredentials>,
   options: CatalogApiLookupOptions = {},
 ): CatalogLookup {
@@ -71,9 +80,21 @@ export function catalogApiLookup(
     max: MAX_REMEMBERED,
   });
 
-  const inGrace = (ref: string, at: number) => {
-    const a = absent.get(ref);
-    return !a || at - a.since < graceMs;
+  /** The catalog's number of entities, when it last changed, and when it was last asked. */
+  const size = { total: -1, changed: now(), asked: -Infinity };
+  const growing = async (at: number): Promise<boolean> => {
+    if (at - size.asked >= recheckMs) {
+      size.asked = at;
+      const { totalItems } = await catalog.queryEntities(
+        { limit: 1, fields: ['kind'] },
+        { credentials: await credentials() },
+      );
+      if (totalItems !== size.total) {
+        size.total = totalItems;
+        size.changed = at;
+      }
+    }
+    return at - size.changed < graceMs;
   };
 
   return {
@@ -91,11 +112,14 @@ export function catalogApiLookup(
       }
       if (!ask.length) return out;
       let items: (Entity | undefined)[];
+      let stillGrowing: boolean | undefined;
       try {
         ({ items } = await catalog.getEntitiesByRefs(
           { entityRefs: ask, fields: ['kind', 'spec'] },
           { credentials: await credentials() },
         ));
+        // The catalog's size is watched from the first absent target on.
+        if (items.some(e => !e)) stillGrowing = await growing(at);
       } catch (e) {
         options.onError?.(e as Error);
         for (const ref of ask) out.set(ref, { state: 'pending' });
@@ -110,9 +134,10 @@ export function catalogApiLookup(
           out.set(ref, { state: 'found', entity: target });
           return;
         }
-        const a = absent.get(ref);
-        absent.set(ref, { since: a?.since ?? at, asked: at });
-        out.set(ref, inGrace(ref, at) ? { state: 'pending' } : { state: 'missing' });
+        const since = absent.get(ref)?.since ?? at;
+        absent.set(ref, { since, asked: at });
+        const mistake = at - since >= graceMs && stillGrowing === false;
+        out.set(ref, mistake ? { state: 'missing' } : { state: 'pending' });
       });
       return out;
     },
