@@ -24,8 +24,9 @@ export const catalogModuleUyoop = createBackendModule({
       async init({ catalog, catalogApi, auth, logger }) {
         // Targets are looked up through the catalog's public API, as any
         // reader of the catalog sees them, not in its tables.
-        const lookup = catalogApiLookup(catalogApi, () =>
-          auth.getOwnServiceCredentials(),
+        const lookup = catalogApiLookup(
+          catalogApi,
+          () => auth.getOwnServiceCredentials(),
           {
             onError: e =>
               logger.warn(
