@@ -33,7 +33,12 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-const median = (xs: number[]) => pct(xs, 50);
+/** The middle value; the mean of the two middle ones for an even count (2 rounds: their mean, not the larger). */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 /** A catalog of `total` entities: 1 % nodes, 10 % buckets, the rest services, plus their owner and systems. */
 async function generateCatalog(total: number): Promise<string> {
