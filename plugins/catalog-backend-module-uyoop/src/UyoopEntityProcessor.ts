@@ -56,19 +56,16 @@ export class UyoopEntityProcessor implements CatalogProcessor {
   ): Promise<Entity> {
     const problems = validateAnnotations(entity);
     const references = resolveReferences(entity);
-    const found = await this.lookup.find(
+    const lookups = await this.lookup.find(
       references.flatMap(r => (r.target ? [r.target] : [])),
     );
-    const missing = references.filter(r => r.target && !found.has(r.target));
-    // Until every Location has been read, a missing target is not yet a
-    // mistake: the next processing of this entity checks it again.
-    const checkMissing =
-      missing.length === 0 || !(await this.lookup.stillReading());
     for (const r of references) {
-      if (!checkMissing && missing.includes(r)) continue;
+      const lookup = r.target ? lookups.get(r.target) : undefined;
+      // Not known yet (maybe not read yet): the next processing checks it again.
+      if (lookup?.state === 'pending') continue;
       const problem = referenceProblem(
         r,
-        r.target ? found.get(r.target) : undefined,
+        lookup?.state === 'found' ? lookup.entity : undefined,
       );
       if (problem) problems.push(problem);
     }

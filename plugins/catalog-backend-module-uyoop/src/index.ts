@@ -9,5 +9,9 @@ export {
   UyoopEntityProcessor,
   describeProblem,
 } from './UyoopEntityProcessor';
-export { refreshStateLookup, rememberFound } from './catalogLookup';
-export type { CatalogLookup } from './catalogLookup';
+export { catalogApiLookup } from './catalogLookup';
+export type {
+  CatalogApiLookupOptions,
+  CatalogLookup,
+  Lookup,
+} from './catalogLookup';

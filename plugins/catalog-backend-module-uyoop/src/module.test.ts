@@ -12,7 +12,7 @@ import {
 } from './testUtils';
 import { describeProblem } from './UyoopEntityProcessor';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 /** Three services, each with one mistake `yarn uyoop catalog validate` rejects. */
 const BROKEN = `
@@ -62,13 +62,20 @@ async function settled(
   refs: string[],
   ready: (e: Entity) => boolean = () => true,
 ): Promise<Map<string, Entity>> {
-  return until(`the catalog to hold ${refs.length} entities`, async () => {
-    const entities = await Promise.all(
-      refs.map(r => catalog.get<Entity>(entityPath(r)).catch(() => undefined)),
-    );
-    if (entities.some(e => !e || !ready(e))) return undefined;
-    return new Map(refs.map((r, i) => [r, entities[i]!]));
-  });
+  // A missing target counts as a mistake only 20 s after it was first seen missing.
+  return until(
+    `the catalog to hold ${refs.length} entities`,
+    async () => {
+      const entities = await Promise.all(
+        refs.map(r =>
+          catalog.get<Entity>(entityPath(r)).catch(() => undefined),
+        ),
+      );
+      if (entities.some(e => !e || !ready(e))) return undefined;
+      return new Map(refs.map((r, i) => [r, entities[i]!]));
+    },
+    100_000,
+  );
 }
 
 describe('the portal catalog with the uyoop module, on a catalog with mistakes', () => {

@@ -2,8 +2,11 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { refreshStateLookup, rememberFound } from './catalogLookup';
+import {
+  catalogProcessingExtensionPoint,
+  catalogServiceRef,
+} from '@backstage/plugin-catalog-node';
+import { catalogApiLookup } from './catalogLookup';
 import { UyoopEntityProcessor } from './UyoopEntityProcessor';
 
 /** The catalog enforces the platform's model: uyoop.io validation and the hosting relations. */
@@ -14,14 +17,24 @@ export const catalogModuleUyoop = createBackendModule({
     env.registerInit({
       deps: {
         catalog: catalogProcessingExtensionPoint,
-        database: coreServices.database,
+        catalogApi: catalogServiceRef,
+        auth: coreServices.auth,
+        logger: coreServices.logger,
       },
-      async init({ catalog, database }) {
-        // The catalog's own database (this module shares the catalog plugin's).
-        const knex = await database.getClient();
-        catalog.addProcessor(
-          new UyoopEntityProcessor(rememberFound(refreshStateLookup(knex))),
+      async init({ catalog, catalogApi, auth, logger }) {
+        // Targets are looked up through the catalog's public API, as any
+        // reader of the catalog sees them, not in its tables.
+        const lookup = catalogApiLookup(
+          catalogApi,
+          () => auth.getOwnServiceCredentials(),
+          {
+            onError: e =>
+              logger.warn(
+                `Could not look references up in the catalog, checked again on the next processing: ${e}`,
+              ),
+          },
         );
+        catalog.addProcessor(new UyoopEntityProcessor(lookup));
       },
     });
   },
