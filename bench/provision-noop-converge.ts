@@ -8,11 +8,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPlatform, repoRoot } from '@internal/platform';
 import {
-  nodeProcessRunner,
-  planProvision,
+  loadPlatform,
   prefixedRunner,
+  repoRoot,
+  zxRunner,
+} from '@internal/platform';
+import {
+  planProvision,
   provisionCli,
   readVersions,
   renderInventory,
@@ -32,7 +35,7 @@ async function main() {
   const lab = new NodeLab(
     Object.entries(addresses).map(([name, address]) => ({ name, address })),
   );
-  const runner = prefixedRunner(nodeProcessRunner, [
+  const runner = prefixedRunner(zxRunner, [
     'ip',
     'netns',
     'exec',

@@ -28,7 +28,7 @@ const plays: { group: string; roles: string[]; tags: string[] }[] = [
 ];
 
 /** A mistake in the command line itself (exit code 2). */
-export class UsageError extends Error {}
+export { UsageError } from '@internal/platform';
 
 export interface ProvisionOptions {
   phase?: Phase;
