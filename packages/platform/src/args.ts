@@ -31,7 +31,9 @@ export function parseCommandLine<O extends Options>(
     });
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      throw new UsageError((e as Error).message);
+      throw new UsageError(
+        (e as Error).message.replace(/\. To specify a positional argument[\s\S]*$/, ''),
+      );
     throw e;
   }
 }

@@ -324,10 +324,11 @@ export function startService(spec: ServiceSpec): Service {
     child.stderr?.on('data', d => (output += d));
   }
   let code: number | undefined;
-  const exited = p.then(out => {
+  const exited = (async (): Promise<RunResult> => {
+    const out = await p;
     code = out.exitCode ?? 1;
     return { code, stdout: out.stdout, stderr: out.stderr };
-  });
+  })();
   return {
     pid,
     output: () => output,
