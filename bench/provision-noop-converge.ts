@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  commandLineOrExit,
   loadPlatform,
   prefixedRunner,
   repoRoot,
@@ -30,6 +31,12 @@ import { lynisAudit } from '../packages/provision/src/testing/lynis';
 const addresses = { 'core-prod': '192.0.2.11', 'ai-lab': '192.0.2.12' };
 
 async function main() {
+  commandLineOrExit(
+    process.argv.slice(2),
+    {},
+    'usage: tsx bench/provision-noop-converge.ts (no options; as root, after scripts/prepare.d/ansible-nodes.sh)',
+    { positionals: false },
+  );
   const missing = NodeLab.missing();
   if (missing) throw new Error(missing);
   const lab = new NodeLab(
