@@ -67,6 +67,12 @@ describe('zxRunner', () => {
     expect(JSON.parse(r.stdout)).toEqual(['hello', dir, 'set', false]);
   });
 
+  it('gives an empty stdin when there is no input, so a tool reading it does not wait', async () => {
+    const r = await zxRunner.run('cat', [], { timeoutMs: 10_000 });
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(runSync('cat', [], { timeoutMs: 10_000 }).code).toBe(0);
+  });
+
   it('replaces the environment when told, instead of adding to it', async () => {
     process.env.UYOOP_PARENT_ONLY = 'leaks';
     try {

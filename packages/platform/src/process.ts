@@ -127,7 +127,9 @@ export const zxRunner: ProcessRunner = {
     const p = $({
       cwd: opts.cwd,
       env: environment(opts.env, opts.replaceEnv),
-      input: opts.input ?? '',
+      input: opts.input,
+      // Without input, stdin is empty: a tool that reads it sees its end at once.
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       timeout: opts.timeoutMs,
       signal: opts.signal,
       nothrow: true,
