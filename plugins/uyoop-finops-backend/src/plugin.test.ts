@@ -27,12 +27,13 @@ const finance = 'user:default/cjenkins';
  * ownership claims are the user and its groups from the catalog, as the
  * sign-in resolver issues them.
  */
+let catalog: ReturnType<typeof loadPlatform> | undefined;
 const policy = new UyoopPermissionPolicy({ logger: mockServices.logger.mock() });
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, { credentials }) => {
     const user = (credentials.principal as { userEntityRef?: string })
       .userEntityRef;
-    const platform = await loadPlatform();
+    const platform = await (catalog ??= loadPlatform());
     const entity = platform.entities.find(e => e.ref === user)?.entity;
     const groups = ((entity?.spec?.memberOf as string[] | undefined) ?? []).map(
       g => `group:default/${g}`,
@@ -101,7 +102,7 @@ describe('finops backend routes', () => {
       body: JSON.stringify({ periods: ['2026-09', '2026-10'] }),
     });
     expect(ingest.status).toBe(200);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await stop?.();
