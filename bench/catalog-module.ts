@@ -15,19 +15,38 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { commandLineOrExit } from '@internal/platform';
 import {
   startCatalog,
   TestCatalog,
   until,
 } from '../plugins/catalog-backend-module-uyoop/src/testUtils';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+const usage =
+  'usage: tsx bench/catalog-module.ts [--entities 10000] [--rounds 1] [--requests 100]';
+const { values } = commandLineOrExit(
+  process.argv.slice(2),
+  {
+    entities: { type: 'string' },
+    rounds: { type: 'string' },
+    requests: { type: 'string' },
+  },
+  usage,
+  { positionals: false },
+);
+/** A whole number option, or bad usage (exit 2). */
+const count = (name: string, value: string | undefined, def: number) => {
+  if (value === undefined) return def;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`--${name} must be a positive whole number, got "${value}"\n\n${usage}`);
+    process.exit(2);
+  }
+  return n;
 };
-const ENTITIES = arg('entities', 10_000);
-const ROUNDS = arg('rounds', 2);
-const REQUESTS = arg('requests', 100);
+const ENTITIES = count('entities', values.entities, 10_000);
+const ROUNDS = count('rounds', values.rounds, 2);
+const REQUESTS = count('requests', values.requests, 100);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

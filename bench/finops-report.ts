@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { loadPlatform } from '@internal/platform';
+import { commandLineOrExit, loadPlatform } from '@internal/platform';
 import {
   CostLine,
   nextPeriod,
@@ -34,15 +34,35 @@ import {
 } from '@internal/plugin-uyoop-finops-node';
 import { createRouter } from '@internal/plugin-uyoop-finops-backend';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+const usage =
+  'usage: tsx bench/finops-report.ts [--services 50] [--years 3] [--requests 300] [--anchor-runs 30] [--clients 8]';
+const { values } = commandLineOrExit(
+  process.argv.slice(2),
+  {
+    services: { type: 'string' },
+    years: { type: 'string' },
+    requests: { type: 'string' },
+    'anchor-runs': { type: 'string' },
+    clients: { type: 'string' },
+  },
+  usage,
+  { positionals: false },
+);
+/** A whole number option, or bad usage (exit 2). */
+const count = (name: string, value: string | undefined, def: number) => {
+  if (value === undefined) return def;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`--${name} must be a positive whole number, got "${value}"\n\n${usage}`);
+    process.exit(2);
+  }
+  return n;
 };
-const SERVICES = arg('services', 50);
-const YEARS = arg('years', 3);
-const REQUESTS = arg('requests', 300);
-const ANCHOR_RUNS = arg('anchor-runs', 30);
-const CLIENTS = arg('clients', 8);
+const SERVICES = count('services', values.services, 50);
+const YEARS = count('years', values.years, 3);
+const REQUESTS = count('requests', values.requests, 300);
+const ANCHOR_RUNS = count('anchor-runs', values['anchor-runs'], 30);
+const CLIENTS = count('clients', values.clients, 8);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -8,11 +8,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPlatform, repoRoot } from '@internal/platform';
 import {
-  nodeProcessRunner,
-  planProvision,
+  commandLineOrExit,
+  loadPlatform,
   prefixedRunner,
+  repoRoot,
+  zxRunner,
+} from '@internal/platform';
+import {
+  planProvision,
   provisionCli,
   readVersions,
   renderInventory,
@@ -27,12 +31,18 @@ import { lynisAudit } from '../packages/provision/src/testing/lynis';
 const addresses = { 'core-prod': '192.0.2.11', 'ai-lab': '192.0.2.12' };
 
 async function main() {
+  commandLineOrExit(
+    process.argv.slice(2),
+    {},
+    'usage: tsx bench/provision-noop-converge.ts (no options; as root, after scripts/prepare.d/ansible-nodes.sh)',
+    { positionals: false },
+  );
   const missing = NodeLab.missing();
   if (missing) throw new Error(missing);
   const lab = new NodeLab(
     Object.entries(addresses).map(([name, address]) => ({ name, address })),
   );
-  const runner = prefixedRunner(nodeProcessRunner, [
+  const runner = prefixedRunner(zxRunner, [
     'ip',
     'netns',
     'exec',

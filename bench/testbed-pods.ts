@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { loadPlatform } from '@internal/platform';
+import { commandLineOrExit, loadPlatform } from '@internal/platform';
 import {
   createContext,
   down,
@@ -114,7 +114,13 @@ function coldBuildSeconds(): number {
 }
 
 async function main() {
-  const restart = !process.argv.includes('--skip-restart');
+  const { values } = commandLineOrExit(
+    process.argv.slice(2),
+    { 'skip-restart': { type: 'boolean' } },
+    'usage: yarn bench:testbed [--skip-restart]',
+    { positionals: false },
+  );
+  const restart = !values['skip-restart'];
   let warmUp: number | undefined;
   if (restart) {
     const ctx = createContext();

@@ -1,14 +1,24 @@
 /**
  * `yarn uyoop <area> ...`: the platform's command line. Thin: it parses the
  * arguments and calls the engine in packages/platform.
+ * Exit codes: 0 done, 1 failed, 2 bad usage.
  */
-import { catalogCli, runCli, usage } from '@internal/platform';
+import { catalogCli, consoleIO, runCli, usage, usageFailure } from '@internal/platform';
 
 const [area, ...args] = process.argv.slice(2);
 
 if (area === 'catalog') {
   runCli(io => catalogCli(args, io));
 } else {
-  console.error(usage);
-  process.exit(2);
+  process.exit(
+    usageFailure(
+      consoleIO,
+      area === undefined
+        ? ''
+        : area.startsWith('-')
+        ? `Unknown option '${area}'`
+        : `unknown area "${area}"`,
+      usage,
+    ),
+  );
 }

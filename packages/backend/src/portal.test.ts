@@ -2,18 +2,16 @@
  * Integration: the real backend process, started on the embedded default
  * (app-config.yaml) on a free port, serves the uyoop catalog to a guest.
  */
-import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { loadPlatform, repoRoot } from '@internal/platform';
+import { loadPlatform, repoRoot, Service } from '@internal/platform';
 import { until } from '@internal/testbed';
 import { freePort, startBackend } from './testing/services';
 
 jest.setTimeout(180_000);
 
 describe('the portal backend on the embedded default', () => {
-  let backend: ChildProcess;
+  let backend: Service;
   let baseUrl: string;
-  let output = '';
   let token: string;
 
   beforeAll(async () => {
@@ -30,15 +28,14 @@ describe('the portal backend on the embedded default', () => {
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_baseUrl: baseUrl,
       },
-    ).process;
-    backend.stdout!.on('data', d => (output += d));
-    backend.stderr!.on('data', d => (output += d));
+    );
+    const output = () => backend.output();
     try {
       await until(
         'backend readiness',
         async () => {
-          if (backend.exitCode !== null)
-            throw new Error(`backend exited:\n${output.slice(-3000)}`);
+          if (backend.exitCode() !== undefined)
+            throw new Error(`backend exited:\n${output().slice(-3000)}`);
           const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
           return res.ok ? true : undefined;
         },
@@ -46,7 +43,7 @@ describe('the portal backend on the embedded default', () => {
       );
     } catch (e) {
       throw new Error(
-        `${(e as Error).message}\n--- backend output ---\n${output.slice(
+        `${(e as Error).message}\n--- backend output ---\n${output().slice(
           -3000,
         )}`,
       );
@@ -62,10 +59,7 @@ describe('the portal backend on the embedded default', () => {
   });
 
   afterAll(async () => {
-    if (backend?.pid && backend.exitCode === null) {
-      process.kill(-backend.pid, 'SIGTERM');
-      await new Promise(r => backend.once('exit', r));
-    }
+    await backend?.stop();
   });
 
   const get = async (path: string) => {

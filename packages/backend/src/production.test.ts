@@ -143,7 +143,7 @@ describe('the portal backend in production mode', () => {
         'backend readiness',
         async () => {
           if (
-            backend.process.exitCode !== null ||
+            backend.exitCode() !== undefined ||
             backend.output().includes('BackendStartupError')
           )
             throw new Error('backend failed to start');

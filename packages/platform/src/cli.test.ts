@@ -50,6 +50,15 @@ describe('yarn uyoop catalog', () => {
     const c = capture();
     expect(await catalogCli(['frobnicate'], c.io)).toBe(2);
     expect(c.err[0]).toContain('unknown command "frobnicate"');
+    expect(c.err[0]).toContain('usage: yarn uyoop catalog');
+  });
+
+  it('exits 2 with the usage on a misspelled option, instead of ignoring it', async () => {
+    const c = capture();
+    expect(await catalogCli(['nodes', '--jsno'], c.io)).toBe(2);
+    expect(c.out).toEqual([]);
+    expect(c.err[0]).toContain("Unknown option '--jsno'");
+    expect(c.err[0]).toContain('usage: yarn uyoop catalog');
   });
 
   it('exits 1 with every problem of an invalid catalog, leaving its files as they were', async () => {

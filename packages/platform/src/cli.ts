@@ -1,3 +1,4 @@
+import { isUsageError, parseCommandLine, usageFailure, UsageError } from './args';
 import { impactOf } from './build';
 import { CatalogError } from './errors';
 import { loadPlatform, LoadOptions } from './load';
@@ -46,15 +47,33 @@ export async function catalogCli(
   io: CliIO,
   options: LoadOptions = {},
 ): Promise<number> {
-  const [command, ...rest] = args;
-  const known = ['validate', 'nodes', 'impact', 'workloads'];
-  if (!known.includes(command) || (command === 'impact' && rest.length !== 1)) {
-    io.err(
-      command && !known.includes(command)
-        ? `unknown command "${command}"\n\n${usage}`
-        : usage,
-    );
-    return 2;
+  let command: string | undefined;
+  let rest: string[];
+  let json: boolean;
+  try {
+    const parsed = parseCommandLine(args, {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (parsed.values.help) {
+      io.out(usage);
+      return 0;
+    }
+    [command, ...rest] = parsed.positionals;
+    json = parsed.values.json ?? false;
+    const known = ['validate', 'nodes', 'impact', 'workloads'];
+    if (!command) throw new UsageError('');
+    if (!known.includes(command))
+      throw new UsageError(`unknown command "${command}"`);
+    if (command === 'impact' && rest.length !== 1)
+      throw new UsageError('impact takes one entity');
+    if (command !== 'impact' && rest.length)
+      throw new UsageError(`${command} takes no argument: ${rest.join(' ')}`);
+    if (json && command !== 'nodes')
+      throw new UsageError(`--json is for the nodes command`);
+  } catch (e) {
+    if (isUsageError(e)) return usageFailure(io, e, usage);
+    throw e;
   }
   let platform;
   try {
@@ -72,7 +91,7 @@ export async function catalogCli(
         `${platform.services.length} services in ${platform.namespaces.length} namespaces, ${platform.systems.length} systems`,
     );
   } else if (command === 'nodes') {
-    if (rest.includes('--json')) {
+    if (json) {
       io.out(
         JSON.stringify(
           platform.nodes.map(({ services, ...n }) => ({

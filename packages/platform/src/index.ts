@@ -12,6 +12,13 @@ export type { CatalogProblem } from './errors';
 export { ANNOTATION_PREFIX, storageTiers } from './annotations';
 export type * from './model';
 export { catalogCli, consoleIO, runCli, usage } from './cli';
+export {
+  UsageError,
+  commandLineOrExit,
+  isUsageError,
+  parseCommandLine,
+  usageFailure,
+} from './args';
 export type { CliIO } from './cli';
 export { demoWorkloads } from './workloads';
 export type { KubeObject } from './workloads';
@@ -20,12 +27,16 @@ export {
   alive,
   prefixedRunner,
   redact,
+  runSync,
   startDaemon,
+  startService,
   stopDaemon,
   zxRunner,
 } from './process';
 export type {
   DaemonSpec,
+  Service,
+  ServiceSpec,
   ProcessRunner,
   RunOptions,
   RunResult,

@@ -1,15 +1,21 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { CatalogError, loadPlatform, repoRoot } from '@internal/platform';
-import type { CliIO, Platform } from '@internal/platform';
+import {
+  CatalogError,
+  isUsageError,
+  loadPlatform,
+  parseCommandLine,
+  repoRoot,
+  usageFailure,
+  zxRunner,
+} from '@internal/platform';
+import type { CliIO, Platform, ProcessRunner } from '@internal/platform';
 import { buildUserData } from './cloudInit';
 import { executeProvision, formatResult } from './execute';
 import { InputError, checkSiteInputs, readSiteVars } from './inputs';
 import { renderInventory } from './inventory';
 import { Phase, UsageError, formatPlan, phases, planProvision } from './plan';
-import { nodeProcessRunner, ProcessRunner } from './runner';
 import { SecretError, loadK3sToken, loadWireguardKeys } from './secrets';
 import { readVersions } from './versions';
 import {
@@ -68,25 +74,21 @@ export async function provisionCli(
   deps: CliDeps = {},
 ): Promise<number> {
   const root = deps.root ?? repoRoot;
-  const runner = deps.runner ?? nodeProcessRunner;
+  const runner = deps.runner ?? zxRunner;
   const env = deps.env ?? process.env;
   let platform: Platform;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        phase: { type: 'string' },
-        limit: { type: 'string', multiple: true },
-        check: { type: 'boolean' },
-        diff: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        json: { type: 'boolean' },
-        address: { type: 'string', multiple: true },
-        'extra-vars': { type: 'string', multiple: true },
-        key: { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const { values, positionals } = parseCommandLine(argv, {
+      phase: { type: 'string' },
+      limit: { type: 'string', multiple: true },
+      check: { type: 'boolean' },
+      diff: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      address: { type: 'string', multiple: true },
+      'extra-vars': { type: 'string', multiple: true },
+      key: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       io.out(provisionUsage);
@@ -172,13 +174,7 @@ export async function provisionCli(
     formatResult(result).forEach(result.code === 0 ? io.out : io.err);
     return result.code;
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      io.err(`${(e as Error).message}\n\n${provisionUsage}`);
-      return 2;
-    }
+    if (isUsageError(e)) return usageFailure(io, e, provisionUsage);
     if (
       e instanceof CatalogError ||
       e instanceof SecretError ||
@@ -202,17 +198,13 @@ export async function meshCli(
   deps: CliDeps = {},
 ): Promise<number> {
   const root = deps.root ?? repoRoot;
-  const runner = deps.runner ?? nodeProcessRunner;
+  const runner = deps.runner ?? zxRunner;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        address: { type: 'string', multiple: true },
-        'extra-vars': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const { values, positionals } = parseCommandLine(argv, {
+      json: { type: 'boolean' },
+      address: { type: 'string', multiple: true },
+      'extra-vars': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       io.out(meshUsage);
@@ -261,6 +253,8 @@ export async function meshCli(
         {
           cwd: join(root, 'infra', 'ansible'),
           env: { ANSIBLE_NOCOLOR: '1', ...deps.env },
+          // A node that cannot be read is reported below, with the others.
+          allowFail: true,
         },
       );
       const now = (deps.now ?? Date.now)() / 1000;
@@ -312,13 +306,7 @@ export async function meshCli(
       await rm(work, { recursive: true, force: true });
     }
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      io.err(`${(e as Error).message}\n\n${meshUsage}`);
-      return 2;
-    }
+    if (isUsageError(e)) return usageFailure(io, e, meshUsage);
     if (e instanceof CatalogError) {
       io.err((e as Error).message);
       return 1;

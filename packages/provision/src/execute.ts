@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { renderInventory } from './inventory';
 import type { ProvisionPlan } from './plan';
 import { HostRecap, parseRecap, progressLine } from './recap';
-import type { ProcessRunner } from './runner';
+import type { ProcessRunner } from '@internal/platform';
 
 export interface ExecuteDeps {
   runner: ProcessRunner;
@@ -61,6 +61,8 @@ export async function executeProvision(
     const r = await deps.runner.run('ansible-playbook', args, {
       cwd: deps.ansibleDir,
       env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ...deps.env },
+      // Its exit code is read with the recap below.
+      allowFail: true,
       onLine: line => {
         const p = progressLine(line);
         if (p && deps.onProgress) deps.onProgress(p);

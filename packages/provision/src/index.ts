@@ -30,8 +30,6 @@ export { executeProvision, formatResult } from './execute';
 export type { ExecuteDeps, ExecuteResult } from './execute';
 export { parseRecap, progressLine } from './recap';
 export type { HostRecap } from './recap';
-export { nodeProcessRunner, prefixedRunner } from './runner';
-export type { ProcessRunner, RunOptions, RunResult } from './runner';
 export {
   loadK3sToken,
   loadWireguardKeys,

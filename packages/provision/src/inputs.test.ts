@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@internal/platform';
 import { provisionCli } from './cli';
 import { InputError, checkSiteInputs, readSiteVars } from './inputs';
-import type { ProcessRunner } from './runner';
+import type { ProcessRunner } from '@internal/platform';
 
 const ansibleDir = join(repoRoot, 'infra', 'ansible');
 

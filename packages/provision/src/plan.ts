@@ -1,3 +1,4 @@
+import { UsageError } from '@internal/platform';
 import type { Platform } from '@internal/platform';
 import { buildInventory, nodeAddress } from './inventory';
 
@@ -28,7 +29,7 @@ const plays: { group: string; roles: string[]; tags: string[] }[] = [
 ];
 
 /** A mistake in the command line itself (exit code 2). */
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface ProvisionOptions {
   phase?: Phase;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcessRunner } from './runner';
+import type { ProcessRunner } from '@internal/platform';
 
 /** Where the K3s join token lives, encrypted: SOPS (age recipients) or plain age. */
 export const k3sTokenFiles = ['k3s-token.sops.yaml', 'k3s-token.age'];
@@ -34,9 +34,11 @@ async function decrypt(
     ? await runner.run(
         'sops',
         ['--decrypt', '--extract', `["${sopsKey}"]`, file],
-        { env: { SOPS_AGE_KEY_FILE: identity } },
+        { env: { SOPS_AGE_KEY_FILE: identity }, allowFail: true },
       )
-    : await runner.run('age', ['--decrypt', '--identity', identity, file]);
+    : await runner.run('age', ['--decrypt', '--identity', identity, file], {
+        allowFail: true,
+      });
   if (r.code !== 0) {
     throw new SecretError(
       `cannot decrypt ${file}: ${r.stderr.trim() || `exit ${r.code}`}`,

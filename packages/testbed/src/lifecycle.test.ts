@@ -3,13 +3,12 @@
  * It starts and stops the testbed itself, so the suite runs it on its own,
  * after the tests that share the running testbed (scripts/test-all.sh).
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@internal/platform';
+import { repoRoot, runSync, zxRunner } from '@internal/platform';
 import { testbedScript } from '.';
 
 jest.setTimeout(600_000);
@@ -23,18 +22,12 @@ function testbedCmd(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Result> {
-  return new Promise(resolve => {
-    execFile(
-      join(repoRoot, 'node_modules', '.bin', 'tsx'),
-      [testbedScript, ...args],
-      { env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-          out: `${stdout}${stderr}`,
-        }),
-    );
-  });
+  return zxRunner
+    .run(join(repoRoot, 'node_modules', '.bin', 'tsx'), [testbedScript, ...args], {
+      env,
+      allowFail: true,
+    })
+    .then(r => ({ code: r.code, out: `${r.stdout}${r.stderr}` }));
 }
 
 const state = join(repoRoot, '.testbed');
@@ -168,7 +161,7 @@ function nodePids(): number[] {
 /** What the testbed may leave on this machine: each list must be empty after down. */
 function leftovers() {
   const lines = (cmd: string, args: string[]) =>
-    execFileSync(cmd, args, { encoding: 'utf8' }).split('\n');
+    runSync(cmd, args).stdout.split('\n');
   const cgroups = readFileSync('/proc/self/cgroup', 'utf8')
     .split('\n')
     .filter(Boolean)

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPlatform, repoRoot } from '@internal/platform';
+import { loadPlatform, repoRoot, zxRunner } from '@internal/platform';
 import {
   CostStore,
   FinopsEngine,
@@ -14,16 +13,16 @@ const names = (text: string) =>
   new Set(text.match(/uyoop_finops_[a-z_]+/g) ?? []);
 
 describe('infra/monitoring', () => {
-  it('the budget alert rule passes `promtool test rules`', () => {
+  it('the budget alert rule passes `promtool test rules`', async () => {
     // promtool comes from Debian's prometheus package (scripts/prepare.d/finops.sh).
-    const out = execFileSync(
+    const { stdout: out } = await zxRunner.run(
       'promtool',
       [
         'test',
         'rules',
         join(monitoring, 'prometheus', 'tests', 'finops.test.yml'),
       ],
-      { encoding: 'utf8' },
+      { timeoutMs: 60_000 },
     );
     expect(out).toMatch(/SUCCESS/);
   });

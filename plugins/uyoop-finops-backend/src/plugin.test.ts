@@ -4,7 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { finopsInvoiceReadPermission } from '@internal/plugin-uyoop-finops-common';
+import { loadPlatform } from '@internal/platform';
 import { accessRules } from '@internal/plugin-uyoop-finops-node';
 import {
   FIXTURE_KEYS,
@@ -14,23 +14,49 @@ import {
   startOvhContractServer,
   trustContractServer,
 } from '@internal/plugin-uyoop-finops-node/src/testUtils';
+// The portal's own policy module, not a stand-in: the routes are judged by its rules.
+import { UyoopPermissionPolicy } from '../../../packages/backend/src/permissionPolicy';
 import { finopsPlugin } from './plugin';
 
+// Both users as catalog/org.yaml has them: guest in developers, cjenkins in finance.
 const developer = 'user:default/guest';
 const finance = 'user:default/cjenkins';
 
-/** The portal's rule (packages/backend/src/permissionPolicy.ts): invoice detail for finance and admins. */
+/**
+ * The permission service, deciding with the portal's policy. The user's
+ * ownership claims are the user and its groups from the catalog, as the
+ * sign-in resolver issues them.
+ */
+let catalog: ReturnType<typeof loadPlatform> | undefined;
+const policy = new UyoopPermissionPolicy({ logger: mockServices.logger.mock() });
 const permissions = mockServices.permissions.mock({
-  authorize: async (requests, { credentials }) =>
-    requests.map(r => {
-      const user = (credentials.principal as { userEntityRef?: string })
-        .userEntityRef;
-      const denied =
-        'permission' in r &&
-        r.permission.name === finopsInvoiceReadPermission.name &&
-        user !== finance;
-      return { result: denied ? AuthorizeResult.DENY : AuthorizeResult.ALLOW };
-    }),
+  authorize: async (requests, { credentials }) => {
+    const user = (credentials.principal as { userEntityRef?: string })
+      .userEntityRef;
+    const platform = await (catalog ??= loadPlatform());
+    const entity = platform.entities.find(e => e.ref === user)?.entity;
+    const groups = ((entity?.spec?.memberOf as string[] | undefined) ?? []).map(
+      g => `group:default/${g}`,
+    );
+    return Promise.all(
+      requests.map(r =>
+        'permission' in r
+          ? policy.handle(
+              { permission: r.permission },
+              user
+                ? {
+                    credentials: credentials as any,
+                    info: {
+                      userEntityRef: user,
+                      ownershipEntityRefs: [user, ...groups],
+                    },
+                  }
+                : undefined,
+            ) as Promise<any>
+          : Promise.resolve({ result: AuthorizeResult.DENY }),
+      ),
+    );
+  },
 });
 
 describe('finops backend routes', () => {

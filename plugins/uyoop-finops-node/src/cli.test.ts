@@ -12,13 +12,13 @@ beforeAll(async () => {
   platform = await loadPlatform();
 });
 
-function harness() {
+function harness(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const files: Record<string, string> = {};
   const db = join(mkdtempSync(join(tmpdir(), 'finops-cli-')), 'finops.sqlite');
   const deps = {
-    env: {},
+    env,
     now: () => new Date('2026-11-20T12:00:00Z'),
     openEngine: async (o: { db?: string }) => {
       const knex = sqliteKnex(o.db ?? db);
@@ -52,6 +52,14 @@ describe('scripts/finops.ts', () => {
     );
     expect(await h.run('report', '--from', '2026-13')).toBe(2);
     expect(h.err.join('\n')).toMatch(/--from must be YYYY-MM, got "2026-13"/);
+    h.err.length = 0;
+    expect(await h.run('budget', '--chek')).toBe(2);
+    expect(h.err.join('\n')).toMatch(
+      /Unknown option '--chek'[\s\S]*exit codes: 0 done, 1 failed, 2 bad usage/,
+    );
+    h.err.length = 0;
+    expect(await h.run('report', '--csv')).toBe(2);
+    expect(h.err.join('\n')).toMatch(/--csv <value>' argument missing/);
   });
 
   it('ingests the estimates, then reports legacy against sovereign as text, JSON and CSV', async () => {
@@ -101,6 +109,20 @@ describe('scripts/finops.ts', () => {
     expect(h.out.join('\n')).toMatch(
       /WARNING\s+sovereign platform \(full package\)\s+34.48 EUR TTC of 35.00 EUR TTC/,
     );
+    // A 12 EUR domain bill in the same month takes the full package over its 35 EUR.
+    const file = join(mkdtempSync(join(tmpdir(), 'finops-cli-over-')), 'over.csv');
+    writeFileSync(
+      file,
+      'period,category,description,amount,basis\n2026-11,domain,example.org renewal,12.00,TTC\n',
+    );
+    expect(await h.run('ingest', '--period', '2026-11', '--manual', file)).toBe(0);
+    h.out.length = 0;
+    expect(await h.run('budget', '--check', '--period', '2026-11')).toBe(1);
+    expect(h.out.join('\n')).toMatch(
+      /EXCEEDED\s+sovereign platform \(full package\)\s+46.48 EUR TTC of 35.00 EUR TTC/,
+    );
+    // Without --check the same report is information only.
+    expect(await h.run('budget', '--period', '2026-11')).toBe(0);
   });
 
   it('ingest --period exits 1 on a manual file with entries of another month, names the line and imports nothing', async () => {
@@ -144,15 +166,40 @@ describe('scripts/finops.ts', () => {
   });
 
   it('credentials prints the GET-only rules and never a secret', async () => {
+    const secrets = {
+      OVH_APPLICATION_KEY: 'ak-7Qz2Lr9XwP4m',
+      OVH_APPLICATION_SECRET: 'as-Jk83HsVb02NcYt5e',
+      OVH_CONSUMER_KEY: 'ck-Ue61Rq0PzM9aLk2w',
+    };
+    for (const json of [true, false]) {
+      const h = harness({
+        ...secrets,
+        OVH_ENDPOINT: 'ovh-eu',
+        OVH_CLOUD_PROJECT_ID: 'p1a2b3',
+      });
+      expect(await h.run('credentials', ...(json ? ['--json'] : []))).toBe(0);
+      const printed = [...h.out, ...h.err].join('\n');
+      for (const value of Object.values(secrets))
+        expect(printed).not.toContain(value);
+      // It does see them: it says they are set, and where they come from.
+      expect(printed).toContain(
+        'OVH credentials from OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET, OVH_CONSUMER_KEY (endpoint ovh-eu, cloud project set)',
+      );
+      if (json) {
+        const r = JSON.parse(h.out.join('\n'));
+        expect(
+          r.accessRules.every((x: { method: string }) => x.method === 'GET'),
+        ).toBe(true);
+        expect(r.accessRules.map((x: { path: string }) => x.path)).toEqual(
+          expect.arrayContaining(['/me/bill/*', '/cloud/project/p1a2b3/usage/*']),
+        );
+      }
+    }
+  });
+
+  it('credentials without any key says the estimates are used', async () => {
     const h = harness();
     expect(await h.run('credentials', '--json')).toBe(0);
-    const r = JSON.parse(h.out.join('\n'));
-    expect(
-      r.accessRules.every((x: { method: string }) => x.method === 'GET'),
-    ).toBe(true);
-    expect(r.accessRules.map((x: { path: string }) => x.path)).toContain(
-      '/me/bill/*',
-    );
-    expect(r.state).toMatch(/no OVH credentials/);
+    expect(JSON.parse(h.out.join('\n')).state).toMatch(/no OVH credentials/);
   });
 });

@@ -1,4 +1,10 @@
 import type { Knex } from 'knex';
+import {
+  isUsageError,
+  parseCommandLine,
+  usageFailure,
+  UsageError,
+} from '@internal/platform';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import {
   BreakdownReport,
@@ -53,8 +59,6 @@ options: --json (machine output), --csv FILE (report and budget), --db FILE (SQL
          --config FILE (app-config, repeatable, as the backend reads it; default: app-config.yaml)
 exit codes: 0 done, 1 failed, 2 bad usage`;
 
-class UsageError extends Error {}
-
 interface Args {
   command?: string;
   positional: string[];
@@ -62,32 +66,26 @@ interface Args {
   bools: Set<string>;
 }
 
-const BOOLS = new Set(['json', 'dry-run', 'check', 'help']);
-const VALUED = new Set([
-  'period',
-  'manual',
-  'from',
-  'to',
-  'csv',
-  'db',
-  'config',
-]);
+const BOOLS = ['json', 'dry-run', 'check', 'help'] as const;
+const VALUED = ['period', 'manual', 'from', 'to', 'csv', 'db', 'config'] as const;
 
+/** The command line, read by the platform's one parser (strict: an unknown option is bad usage). */
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { positional: [], flags: {}, bools: new Set() };
-  for (let i = 0; i < argv.length; i++) {
-    const t = argv[i];
-    if (t.startsWith('--')) {
-      const [name, inline] = t.slice(2).split('=', 2);
-      if (BOOLS.has(name)) a.bools.add(name);
-      else if (VALUED.has(name)) {
-        const v = inline ?? argv[++i];
-        if (v === undefined || v.startsWith('--'))
-          throw new UsageError(`--${name} needs a value`);
-        (a.flags[name] ??= []).push(v);
-      } else throw new UsageError(`unknown option --${name}`);
-    } else if (!a.command) a.command = t;
-    else a.positional.push(t);
+  const { values, positionals } = parseCommandLine(argv, {
+    ...Object.fromEntries(BOOLS.map(b => [b, { type: 'boolean' as const }])),
+    ...Object.fromEntries(
+      VALUED.map(v => [v, { type: 'string' as const, multiple: true }]),
+    ),
+  });
+  const a: Args = {
+    command: positionals[0],
+    positional: positionals.slice(1),
+    flags: {},
+    bools: new Set(),
+  };
+  for (const [k, v] of Object.entries(values)) {
+    if (Array.isArray(v)) a.flags[k] = v as string[];
+    else if (v === true) a.bools.add(k);
   }
   for (const k of ['period', 'from', 'to'])
     for (const v of a.flags[k] ?? [])
@@ -134,10 +132,8 @@ export async function finopsCli(
           : 'a command is needed',
       );
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`finops: ${e.message}\n\n${finopsUsage}`);
-      return 2;
-    }
+    if (isUsageError(e))
+      return usageFailure(io, `finops: ${(e as Error).message}`, finopsUsage);
     throw e;
   }
   const json = args.bools.has('json');

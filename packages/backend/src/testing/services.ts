@@ -3,7 +3,6 @@
  * Debian's PostgreSQL server and a local OpenID Provider standing in for
  * Authelia. Each is stopped by the PID it was started with.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   chownSync,
   mkdtempSync,
@@ -15,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { repoRoot } from '@internal/platform';
+import { repoRoot, runSync, Service, startService } from '@internal/platform';
 import { until } from '@internal/testbed';
 
 export async function freePort(): Promise<number> {
@@ -29,46 +28,21 @@ export async function freePort(): Promise<number> {
 }
 
 /** A started child process, its output, and how to stop it. */
-export interface Started {
-  process: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
+export type Started = Service;
 
-function started(child: ChildProcess): Started {
-  let output = '';
-  child.stdout?.on('data', d => (output += d));
-  child.stderr?.on('data', d => (output += d));
-  return {
-    process: child,
-    output: () => output,
-    stop: async () => {
-      if (!child.pid || child.exitCode !== null || child.signalCode !== null)
-        return;
-      const exited = new Promise(r => child.once('exit', r));
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        process.kill(child.pid, 'SIGTERM');
-      }
-      await exited;
-    },
-  };
-}
-
-/** Starts `command` in a process group of its own. */
+/** Starts `command` in a process group of its own, with exactly `env` when given. */
 export function startProcess(
   command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Started {
-  return started(
-    spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      detached: true,
-    }),
-  );
+  return startService({
+    cmd: command,
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    replaceEnv: options.env !== undefined,
+  });
 }
 
 /** The backend package, started by the Backstage CLI with these config files. */
@@ -115,26 +89,38 @@ export async function startPostgres(password: string): Promise<Postgres> {
   // PostgreSQL refuses to run as root: run it as the package's postgres user.
   const asRoot = process.getuid?.() === 0;
   const uid = asRoot
-    ? Number(execFileSync('id', ['-u', 'postgres']).toString())
+    ? Number(runSync('id', ['-u', 'postgres']).stdout)
     : undefined;
   const gid = asRoot
-    ? Number(execFileSync('id', ['-g', 'postgres']).toString())
+    ? Number(runSync('id', ['-g', 'postgres']).stdout)
     : undefined;
   if (asRoot) {
     chownSync(dir, uid!, gid!);
     chownSync(pwfile, uid!, gid!);
   }
   const user = 'portal';
-  execFileSync(
-    `${bin}/initdb`,
-    ['-D', data, '-U', user, `--pwfile=${pwfile}`, '-A', 'scram-sha-256'],
-    { uid, gid, stdio: 'pipe' },
+  // initdb as that user too: the data folder must be its own.
+  runSync(
+    asRoot ? 'setpriv' : `${bin}/initdb`,
+    [
+      ...(asRoot
+        ? [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', `${bin}/initdb`]
+        : []),
+      '-D',
+      data,
+      '-U',
+      user,
+      `--pwfile=${pwfile}`,
+      '-A',
+      'scram-sha-256',
+    ],
+    { timeoutMs: 120_000 },
   );
   rmSync(pwfile);
   const port = await freePort();
-  const child = spawn(
-    `${bin}/postgres`,
-    [
+  const handle = startService({
+    cmd: `${bin}/postgres`,
+    args: [
       '-D',
       data,
       '-p',
@@ -144,9 +130,9 @@ export async function startPostgres(password: string): Promise<Postgres> {
       '-c',
       'listen_addresses=127.0.0.1',
     ],
-    { uid, gid, detached: true },
-  );
-  const handle = started(child);
+    uid,
+    gid,
+  });
   const query = async (database: string, sql: string, values?: unknown[]) => {
     const client = new Client({
       host: '127.0.0.1',
@@ -165,7 +151,7 @@ export async function startPostgres(password: string): Promise<Postgres> {
   await until(
     'PostgreSQL to accept connections',
     async () => {
-      if (child.exitCode !== null)
+      if (handle.exitCode() !== undefined)
         throw new Error(`postgres exited:\n${handle.output()}`);
       return query('postgres', 'select 1').then(
         () => true,
@@ -224,7 +210,7 @@ export async function startOidcProvider(options: {
   await until(
     'the OIDC provider to listen',
     async () => {
-      if (handle.process.exitCode !== null)
+      if (handle.exitCode() !== undefined)
         throw new Error(`OIDC provider exited:\n${handle.output()}`);
       return handle.output().includes('listening') ? true : undefined;
     },

@@ -3,16 +3,13 @@
  * bridge (NodeLab's uy4-lan): a source that is neither an admin nor a node.
  * It sends real packets, including a raw one with a forged source address.
  */
-import { spawnSync } from 'node:child_process';
+import { runSync } from '@internal/platform';
 import { lanNetns } from './nodes';
 
 export const internetNetns = 'uy4-wan';
 
 function ip(args: string[], allowFail = false) {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 30_000 });
-  if (!allowFail && r.status !== 0)
-    throw new Error(`ip ${args.join(' ')} failed: ${r.stderr}`);
-  return r;
+  return runSync('ip', args, { timeoutMs: 30_000, allowFail });
 }
 
 /** Exit 0 when a TCP connection to argv[1]:argv[2] opens within 2 s (python3: the controller has no nc). */
@@ -75,15 +72,10 @@ export class Internet {
   }
 
   exec(cmd: string, args: string[]) {
-    const r = spawnSync('ip', ['netns', 'exec', internetNetns, cmd, ...args], {
-      encoding: 'utf8',
-      timeout: 30_000,
+    return runSync('ip', ['netns', 'exec', internetNetns, cmd, ...args], {
+      timeoutMs: 30_000,
+      allowFail: true,
     });
-    return {
-      code: r.status ?? 1,
-      stdout: r.stdout ?? '',
-      stderr: r.stderr ?? '',
-    };
   }
 
   tcpOpen(host: string, port: number): boolean {

@@ -5,12 +5,9 @@
  * bridge. Shared by the Ansible node lab (NodeLab) and the testbed's real
  * Kubernetes nodes, which add layers, capabilities and a cgroup of their own.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import {
-  closeSync,
   existsSync,
   mkdirSync,
-  openSync,
   readFileSync,
   readdirSync,
   rmdirSync,
@@ -18,6 +15,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { runSync, startService } from '@internal/platform';
 
 export const cacheDir = join(
   process.env.UYOOP_CACHE ?? join(homedir(), '.cache', 'uyoop'),
@@ -30,21 +28,11 @@ export function sh(
   args: string[],
   opts: { allowFail?: boolean; input?: string; timeout?: number } = {},
 ) {
-  const r = spawnSync(cmd, args, {
-    encoding: 'utf8',
+  return runSync(cmd, args, {
     input: opts.input,
-    timeout: opts.timeout ?? 60_000,
+    timeoutMs: opts.timeout ?? 60_000,
+    allowFail: opts.allowFail,
   });
-  if (!opts.allowFail && r.status !== 0) {
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`,
-    );
-  }
-  return {
-    code: r.status ?? 1,
-    stdout: r.stdout ?? '',
-    stderr: r.stderr ?? '',
-  };
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -137,7 +125,6 @@ export async function bootMachine(
   spec: MachineSpec,
 ): Promise<{ pid: number; initPid: number }> {
   const merged = mergedDir(spec);
-  const log = openSync(join(spec.dir, 'console.log'), 'a');
   const nspawnArgs = [
     '--boot',
     '--register=no',
@@ -154,31 +141,24 @@ export async function bootMachine(
   const tasks = spec.cgroup
     ? createCgroups(spec.cgroup).map(d => join(d, 'tasks'))
     : [];
-  const child = spawn(
-    '/bin/sh',
-    [
+  const machine = startService({
+    cmd: '/bin/sh',
+    args: [
       '-c',
       'for t in $UYOOP_CGROUP_TASKS; do echo $$ > "$t"; done; exec systemd-nspawn "$@"',
       'launch',
       ...nspawnArgs,
     ],
-    {
-      stdio: ['ignore', log, log],
-      detached: spec.detached ?? false,
-      env: {
-        ...process.env,
-        ...spec.env,
-        UYOOP_CGROUP_TASKS: tasks.join(' '),
-      },
-    },
-  );
-  closeSync(log);
-  if (spec.detached) child.unref();
-  const pid = child.pid!;
+    logFile: join(spec.dir, 'console.log'),
+    detached: spec.detached ?? false,
+    env: { ...spec.env, UYOOP_CGROUP_TASKS: tasks.join(' ') },
+  });
+  if (spec.detached) machine.unref();
+  const pid = machine.pid;
   let init = '';
   for (let i = 0; i < 100 && !init; i++) {
     await sleep(100);
-    if (child.exitCode !== null)
+    if (machine.exitCode() !== undefined)
       throw new Error(
         `${spec.hostname}: systemd-nspawn exited at once: ${readFileSync(
           join(spec.dir, 'console.log'),

@@ -8,12 +8,16 @@
 import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { repoRoot } from '@internal/platform';
+import {
+  ProcessRunner,
+  prefixedRunner,
+  repoRoot,
+  runSync,
+  zxRunner,
+} from '@internal/platform';
 import { parse } from 'yaml';
 import { meshCli, provisionCli } from '../cli';
-import { nodeProcessRunner, prefixedRunner, ProcessRunner } from '../runner';
 import { readVersions } from '../versions';
 import { Internet, tcpConnectScript } from './internet';
 import { lynisAudit } from './lynis';
@@ -40,7 +44,7 @@ describe('site.yml on two systemd nodes', () => {
     { name: 'core-prod', address: addresses['core-prod'] },
     { name: 'ai-lab', address: addresses['ai-lab'] },
   ]);
-  const runner: ProcessRunner = prefixedRunner(nodeProcessRunner, [
+  const runner: ProcessRunner = prefixedRunner(zxRunner, [
     'ip',
     'netns',
     'exec',
@@ -417,7 +421,7 @@ while True:
         .map(f => join(tmpdir(), f)),
     ].filter(p => existsSync(p));
     for (const key of keys) {
-      const r = spawnSync(
+      const r = runSync(
         'grep',
         [
           '-rlF',
@@ -432,11 +436,11 @@ while True:
           key,
           ...places,
         ],
-        { encoding: 'utf8', timeout: 120_000 },
+        { timeoutMs: 120_000, allowFail: true },
       );
       expect(r.stdout).toBe('');
       // 1: nothing found; 2 would be an error (a place that cannot be read).
-      expect(r.status).toBe(1);
+      expect(r.code).toBe(1);
     }
   }, 180_000);
 

@@ -5,7 +5,6 @@
  * where the controller (Ansible, ssh-audit) runs. Everything it starts is
  * stopped by PID in stop(), also after a failure.
  */
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   readdirSync,
@@ -375,5 +374,3 @@ export function prepareLabInputs(
     },
   };
 }
-
-export { execFileSync };

@@ -2,7 +2,7 @@
  * `yarn testbed up | down | status | build`: thin, the engine does the work.
  * Exit codes: 0 done, 1 failed, 2 bad usage, 3 status of a testbed not (fully) running.
  */
-import { parseArgs } from 'node:util';
+import { isUsageError, parseCommandLine, usageFailure, UsageError } from '@internal/platform';
 import type { CliIO } from '@internal/platform';
 import { createContext, TestbedContext } from './context';
 import { applyWorkloads } from './workloads';
@@ -24,21 +24,18 @@ export async function testbedCli(
 ): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean', default: false } },
-    });
+    parsed = parseCommandLine(argv, { json: { type: 'boolean', default: false } });
+    const [command, ...rest] = parsed.positionals;
+    const known = ['up', 'down', 'status', 'build', 'workloads'];
+    if (!command) throw new UsageError('');
+    if (!known.includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (rest.length) throw new UsageError(`${command} takes no argument: ${rest.join(' ')}`);
+    if (parsed.values.json && command !== 'status') throw new UsageError('--json is for status');
   } catch (e) {
-    io.err(`${(e as Error).message}\n\n${testbedUsage}`);
-    return 2;
+    if (isUsageError(e)) return usageFailure(io, e, testbedUsage);
+    throw e;
   }
-  const [command, ...rest] = parsed.positionals;
-  const known = ['up', 'down', 'status', 'build', 'workloads'];
-  if (!known.includes(command) || rest.length || (parsed.values.json && command !== 'status')) {
-    io.err(command && !known.includes(command) ? `unknown command "${command}"\n\n${testbedUsage}` : testbedUsage);
-    return 2;
-  }
+  const [command] = parsed.positionals;
   try {
     if (command === 'up') {
       await up(ctx);

@@ -12,7 +12,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadPlatform } from '@internal/platform';
 import { corednsObjects, localPathObjects } from './addons';
@@ -114,13 +113,9 @@ async function checkPorts(ctx: TestbedContext) {
   for (const [daemon, port, what] of checks) {
     if (runningPid(ctx, daemon)) continue;
     if (await portOpen(ctx.addr, port)) {
-      let who = '';
-      try {
-        who = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' })
-          .match(/users:\(\([^)]*\)\)/)?.[0] ?? '';
-      } catch {
-        // ss missing: the port alone is named
-      }
+      // When ss is missing, the port alone is named.
+      const ss = await ctx.run.run('ss', ['-Hltnp', `sport = :${port}`], { allowFail: true });
+      const who = ss.stdout.match(/users:\(\([^)]*\)\)/)?.[0] ?? '';
       throw new Error(
         `port ${port} (${what}) is already in use${who ? ` by ${who}` : ''}; stop it or set the port's TESTBED_*_PORT variable`,
       );

@@ -10,7 +10,7 @@
  * request whose timestamp is more than 30 s away from it is refused, as OVH
  * does. Faults (429, 5xx, malformed JSON) are queued per path.
  */
-import { execFileSync } from 'node:child_process';
+import { runSync } from '@internal/platform';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -96,7 +96,7 @@ export function ovhSignature(
 function selfSignedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ovh-contract-'));
   try {
-    execFileSync(
+    runSync(
       'openssl',
       [
         'req',
@@ -117,7 +117,7 @@ function selfSignedCertificate(): { key: string; cert: string } {
         '-addext',
         'subjectAltName=DNS:localhost,IP:127.0.0.1',
       ],
-      { stdio: 'pipe' },
+      { timeoutMs: 60_000 },
     );
     return {
       key: readFileSync(join(dir, 'key.pem'), 'utf8'),
