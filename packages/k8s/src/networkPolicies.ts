@@ -31,7 +31,7 @@ export function networkPolicies(plan: ClusterPlan) {
   const meshCidr = plan.platform.mesh.cidr;
   const metricsPorts = (ns: ManagedNamespace) =>
     ns.workloads
-      .map(w => w.sizing.metricsPort ?? w.sizing.port)
+      .map(w => w.sizing.metricsPort)
       .filter((p): p is number => p !== undefined);
   const allMetricsPorts = plan.namespaces.flatMap(metricsPorts);
 

@@ -95,7 +95,7 @@ export interface Sizing {
   limits: { cpu: string; memory: string };
   /** The port the service answers on inside the cluster. */
   port?: number;
-  /** Where Prometheus scrapes it, when not on `port`. */
+  /** Where Prometheus scrapes it (may equal `port`); none: it is not scraped, its port stays closed to monitoring. */
   metricsPort?: number;
 }
 
@@ -173,16 +173,19 @@ export const sizing: Record<string, Sizing | { bundled: string }> = {
     requests: { cpu: '500m', memory: '2Gi' },
     limits: { cpu: '2', memory: '3Gi' },
     port: 9090,
+    metricsPort: 9090,
   },
   grafana: {
     requests: { cpu: '100m', memory: '256Mi' },
     limits: { cpu: '500m', memory: '512Mi' },
     port: 3000,
+    metricsPort: 3000,
   },
   alertmanager: {
     requests: { cpu: '50m', memory: '64Mi' },
     limits: { cpu: '250m', memory: '128Mi' },
     port: 9093,
+    metricsPort: 9093,
   },
   velero: {
     requests: { cpu: '200m', memory: '256Mi' },

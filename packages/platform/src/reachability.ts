@@ -228,7 +228,7 @@ function passes(
   );
   if (mine.length === 0) return true;
   return mine.some(p =>
-    (direction === 'Ingress' ? p.spec.ingress : p.spec.egress ?? []).some(
+    ((direction === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some(
       rule =>
         ruleAllows(
           rule,
