@@ -95,7 +95,11 @@ export interface Sizing {
   limits: { cpu: string; memory: string };
   /** The port the service answers on inside the cluster. */
   port?: number;
-  /** Where Prometheus scrapes it (may equal `port`); none: it is not scraped, its port stays closed to monitoring. */
+  /**
+   * Where Prometheus scrapes it (may equal `port`: the portal serves the FinOps
+   * gauges on 7007). Without it, the service is not scraped and its port stays
+   * closed to monitoring.
+   */
   metricsPort?: number;
 }
 
@@ -201,6 +205,7 @@ export const sizing: Record<string, Sizing | { bundled: string }> = {
     requests: { cpu: '500m', memory: '1Gi' },
     limits: { cpu: '2', memory: '2Gi' },
     port: 7007,
+    metricsPort: 7007,
   },
   'portal-db': {
     requests: { cpu: '250m', memory: '512Mi' },
@@ -216,6 +221,7 @@ export const sizing: Record<string, Sizing | { bundled: string }> = {
     requests: { cpu: '200m', memory: '1Gi' },
     limits: { cpu: '1', memory: '2Gi' },
     port: 6333,
+    metricsPort: 6333,
   },
   perplexica: {
     requests: { cpu: '100m', memory: '256Mi' },
