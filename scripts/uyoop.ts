@@ -13,6 +13,8 @@ if (area === 'catalog') {
   // Loaded on demand: its Kubernetes models are large, and only `k8s` needs them.
   import('@internal/k8s').then(({ k8sCli }) => runCli(io => k8sCli(args, io)));
 } else {
-  console.error(`${usage}\n\nusage: yarn uyoop k8s <command> (yarn uyoop k8s for the list)`);
+  console.error(
+    `${usage}\n\nusage: yarn uyoop k8s <command> (yarn uyoop k8s for the list)`,
+  );
   process.exit(2);
 }

@@ -20,7 +20,9 @@ export interface AlertmanagerInputs {
 }
 
 export function alertmanagerConfig(inputs: AlertmanagerInputs) {
-  const discord = [{ webhook_url: inputs.discordWebhookUrl, send_resolved: true }];
+  const discord = [
+    { webhook_url: inputs.discordWebhookUrl, send_resolved: true },
+  ];
   return {
     global: {
       smtp_smarthost: inputs.smarthost ?? `mail.${DOMAIN}:587`,
@@ -94,7 +96,11 @@ export async function discordWebhookUrl(
   } catch {
     url = undefined;
   }
-  if (!url || url.protocol !== 'https:' || !url.pathname.includes('/webhooks/')) {
+  if (
+    !url ||
+    url.protocol !== 'https:' ||
+    !url.pathname.includes('/webhooks/')
+  ) {
     throw new ConfigInputError(
       `${source} does not hold a Discord webhook URL (https://…/api/webhooks/…); its value is not shown`,
     );

@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@internal/platform';
@@ -22,7 +30,11 @@ const FAKE_WEBHOOK =
 function uyoop(...args: string[]) {
   const r = spawnSync(
     process.execPath,
-    [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/uyoop.ts', ...args],
+    [
+      join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      'scripts/uyoop.ts',
+      ...args,
+    ],
     { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -56,7 +68,10 @@ describe('yarn uyoop k8s', () => {
   it.each([
     [['render', '--force'], 'unknown option "--force"'],
     [['reachability', '--port'], 'option --port needs a value'],
-    [['reachability', '--port', 'http'], '--port takes a port number (1-65535), not "http"'],
+    [
+      ['reachability', '--port', 'http'],
+      '--port takes a port number (1-65535), not "http"',
+    ],
     [['capacity', 'ai-lab'], 'unexpected argument "ai-lab"'],
     [['alertmanager-config'], 'alertmanager-config needs --out FILE'],
   ])('%j: exits 2 with the error, then the usage', async (args, message) => {
@@ -69,24 +84,38 @@ describe('yarn uyoop k8s', () => {
   it('exits 2 with the usage on an unknown command', async () => {
     const c = capture();
     expect(await k8sCli(['deploy'], c.io)).toBe(2);
-    expect(c.err.join('\n')).toMatch(/unknown command "deploy"\n\nusage: yarn uyoop k8s <command>/);
+    expect(c.err.join('\n')).toMatch(
+      /unknown command "deploy"\n\nusage: yarn uyoop k8s <command>/,
+    );
   });
 
   it('render --check: says the committed files are up to date', async () => {
     const c = capture();
     expect(await k8sCli(['render', '--check'], c.io)).toBe(0);
-    expect(c.out).toEqual([expect.stringMatching(/^\d+ files, \d+ objects: up to date$/)]);
+    expect(c.out).toEqual([
+      expect.stringMatching(/^\d+ files, \d+ objects: up to date$/),
+    ]);
   });
 
   it('render --check on a stale copy: exits 1 naming the stale and orphaned files, and changes nothing', async () => {
     const root = await mkdtemp(join(tmpdir(), 'uyoop-k8s-'));
     try {
-      for (const dir of ['catalog', 'infra/k8s', 'infra/monitoring/prometheus/rules']) {
+      for (const dir of [
+        'catalog',
+        'infra/k8s',
+        'infra/monitoring/prometheus/rules',
+      ]) {
         await cp(join(repoRoot, dir), join(root, dir), { recursive: true });
       }
-      await cp(join(repoRoot, 'catalog-info.yaml'), join(root, 'catalog-info.yaml'));
+      await cp(
+        join(repoRoot, 'catalog-info.yaml'),
+        join(root, 'catalog-info.yaml'),
+      );
       const edited = join(root, 'infra/k8s/namespaces/ai-lab.yaml');
-      const text = (await readFile(edited, 'utf8')).replace('default-deny', 'allow-all');
+      const text = (await readFile(edited, 'utf8')).replace(
+        'default-deny',
+        'allow-all',
+      );
       await writeFile(edited, text);
       await writeFile(join(root, 'infra/k8s/namespaces/old.yaml'), '---\n');
       const c = capture();
@@ -101,9 +130,15 @@ describe('yarn uyoop k8s', () => {
       // And render puts them right.
       const w = capture();
       expect(await k8sCli(['render'], w.io, { root })).toBe(0);
-      expect(w.out[0]).toMatch(/^\d+ files, \d+ objects: 1 written, 1 removed$/);
-      expect(await readdir(join(root, 'infra/k8s/namespaces'))).not.toContain('old.yaml');
-      expect(await k8sCli(['render', '--check'], capture().io, { root })).toBe(0);
+      expect(w.out[0]).toMatch(
+        /^\d+ files, \d+ objects: 1 written, 1 removed$/,
+      );
+      expect(await readdir(join(root, 'infra/k8s/namespaces'))).not.toContain(
+        'old.yaml',
+      );
+      expect(await k8sCli(['render', '--check'], capture().io, { root })).toBe(
+        0,
+      );
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -115,7 +150,12 @@ describe('yarn uyoop k8s', () => {
     expect(c.out[0]).toBe('Reachability (port 5432/TCP), rows reach columns:');
     const row = c.out.find(l => l.startsWith('prod-cloud '))!;
     // The diagonal only: prod-cloud reaches itself and nothing else on 5432.
-    expect(row.replace(/^prod-cloud\s+/, '').split(' ').filter(x => x === 'x')).toHaveLength(1);
+    expect(
+      row
+        .replace(/^prod-cloud\s+/, '')
+        .split(' ')
+        .filter(x => x === 'x'),
+    ).toHaveLength(1);
   });
 
   it('reachability --json: the matrix, with the internet column', async () => {
@@ -131,8 +171,12 @@ describe('yarn uyoop k8s', () => {
     const c = capture();
     expect(await k8sCli(['capacity'], c.io)).toBe(0);
     expect(c.out).toEqual([
-      expect.stringMatching(/^core-prod: cpu \d+m of 6375m \(\d+%\), memory \d+Mi of 20019Mi \(\d+%\), \d+ workloads: fits$/),
-      expect.stringMatching(/^ai-lab: cpu \d+m of 2975m \(\d+%\), memory \d+Mi of 9574Mi \(\d+%\), \d+ workloads: fits$/),
+      expect.stringMatching(
+        /^core-prod: cpu \d+m of 6375m \(\d+%\), memory \d+Mi of 20019Mi \(\d+%\), \d+ workloads: fits$/,
+      ),
+      expect.stringMatching(
+        /^ai-lab: cpu \d+m of 2975m \(\d+%\), memory \d+Mi of 9574Mi \(\d+%\), \d+ workloads: fits$/,
+      ),
     ]);
   });
 
@@ -160,7 +204,9 @@ describe('yarn uyoop k8s', () => {
       const text = await readFile(out, 'utf8');
       expect(text).toContain(FAKE_WEBHOOK);
       // amtool comes from Debian's prometheus-alertmanager (scripts/prepare.d/monitoring.sh).
-      const checked = execFileSync('amtool', ['check-config', out], { encoding: 'utf8' });
+      const checked = execFileSync('amtool', ['check-config', out], {
+        encoding: 'utf8',
+      });
       expect(checked).toMatch(/SUCCESS/);
       expect(checked).toMatch(/3 receivers/);
       expect(checked).not.toContain('not-a-real-token');
@@ -177,19 +223,30 @@ describe('yarn uyoop k8s', () => {
     });
 
     it.each([
-      [{}, 'no Discord webhook: set DISCORD_WEBHOOK_URL_FILE to a file holding the URL (or DISCORD_WEBHOOK_URL)'],
       [
-        { DISCORD_WEBHOOK_URL: 'http://discord.com/api/webhooks/1/secret-in-clear' },
+        {},
+        'no Discord webhook: set DISCORD_WEBHOOK_URL_FILE to a file holding the URL (or DISCORD_WEBHOOK_URL)',
+      ],
+      [
+        {
+          DISCORD_WEBHOOK_URL:
+            'http://discord.com/api/webhooks/1/secret-in-clear',
+        },
         'DISCORD_WEBHOOK_URL does not hold a Discord webhook URL (https://…/api/webhooks/…); its value is not shown',
       ],
-    ])('exits 1 on a missing or wrong webhook, quoting no secret and writing nothing (%j)', async (env, message) => {
-      const out = join(dir, 'am.yml');
-      const c = capture();
-      expect(await k8sCli(['alertmanager-config', '--out', out], c.io, { env })).toBe(1);
-      expect(c.err).toEqual([message]);
-      expect(c.err.join()).not.toContain('secret-in-clear');
-      expect(await readdir(dir)).toEqual([]);
-    });
+    ])(
+      'exits 1 on a missing or wrong webhook, quoting no secret and writing nothing (%j)',
+      async (env, message) => {
+        const out = join(dir, 'am.yml');
+        const c = capture();
+        expect(
+          await k8sCli(['alertmanager-config', '--out', out], c.io, { env }),
+        ).toBe(1);
+        expect(c.err).toEqual([message]);
+        expect(c.err.join()).not.toContain('secret-in-clear');
+        expect(await readdir(dir)).toEqual([]);
+      },
+    );
 
     it('keeps an existing configuration when the webhook file cannot be read', async () => {
       const out = join(dir, 'am.yml');
@@ -201,7 +258,10 @@ describe('yarn uyoop k8s', () => {
         }),
       ).toBe(1);
       expect(c.err).toEqual([
-        `cannot read the file ${join(dir, 'missing')} (DISCORD_WEBHOOK_URL_FILE): ENOENT`,
+        `cannot read the file ${join(
+          dir,
+          'missing',
+        )} (DISCORD_WEBHOOK_URL_FILE): ENOENT`,
       ]);
       expect(await readFile(out, 'utf8')).toBe('route: {receiver: old}\n');
     });

@@ -123,7 +123,9 @@ export async function k8sCli(
       }
       throw e;
     }
-    io.out(`wrote ${out} (mode 600); check it with: amtool check-config ${out}`);
+    io.out(
+      `wrote ${out} (mode 600); check it with: amtool check-config ${out}`,
+    );
     return 0;
   }
 

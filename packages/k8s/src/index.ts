@@ -12,7 +12,13 @@ export { k8sCli, k8sUsage } from './cli';
 export type { K8sCliOptions } from './cli';
 export { clusterPlan, placements, PlanError } from './plan';
 export type { ClusterPlan, ManagedNamespace, Workload } from './plan';
-export { platformObjects, renderFiles, renderTo, K8S_DIR, RULES_FILE } from './render';
+export {
+  platformObjects,
+  renderFiles,
+  renderTo,
+  K8S_DIR,
+  RULES_FILE,
+} from './render';
 export type { KubeObject, RenderResult } from './render';
 export { ruleGroups } from './rules';
 export type { AlertRule, RuleGroup } from './rules';

@@ -14,7 +14,12 @@ import {
 } from '@kubernetes-models/traefik/traefik.io/v1alpha1';
 import { MANAGED_BY } from './namespaces';
 import type { ClusterPlan } from './plan';
-import { ACME_EMAIL, AUTHELIA_VERIFY_URL, Exposure, exposures } from './profiles';
+import {
+  ACME_EMAIL,
+  AUTHELIA_VERIFY_URL,
+  Exposure,
+  exposures,
+} from './profiles';
 
 export const MIDDLEWARES = {
   auth: 'authelia-forward-auth',
@@ -91,7 +96,8 @@ function middlewares(namespace: string) {
   ];
 }
 
-const hostMatch = (hosts: string[]) => hosts.map(h => `Host(\`${h}\`)`).join(' || ');
+const hostMatch = (hosts: string[]) =>
+  hosts.map(h => `Host(\`${h}\`)`).join(' || ');
 
 function routes(e: Exposure, namespace: string, port: number) {
   const service = [{ name: e.service, port, kind: 'Service' as const }];
@@ -141,12 +147,15 @@ function routes(e: Exposure, namespace: string, port: number) {
 export function ingressObjects(plan: ClusterPlan) {
   const namespaces = [
     ...new Set(
-      exposures.map(e => plan.workloads.find(w => w.name === e.service)!.namespace),
+      exposures.map(
+        e => plan.workloads.find(w => w.name === e.service)!.namespace,
+      ),
     ),
   ].sort();
   return namespaces.flatMap(namespace => {
     const here = exposures.filter(
-      e => plan.workloads.find(w => w.name === e.service)!.namespace === namespace,
+      e =>
+        plan.workloads.find(w => w.name === e.service)!.namespace === namespace,
     );
     return [
       ...middlewares(namespace),
@@ -163,7 +172,11 @@ export function ingressObjects(plan: ClusterPlan) {
           secretName: `${namespace}-tls`,
           dnsNames: here.flatMap(e => e.hosts),
           issuerRef: { kind: 'ClusterIssuer', name: ISSUERS.production.name },
-          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+          privateKey: {
+            algorithm: 'ECDSA',
+            size: 256,
+            rotationPolicy: 'Always',
+          },
         },
       }),
     ];

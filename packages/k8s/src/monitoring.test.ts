@@ -6,18 +6,31 @@ import { parse } from 'yaml';
 import { ruleGroups, RULES_FILE } from '.';
 
 // promtool comes from Debian's prometheus package (scripts/prepare.d/monitoring.sh).
-const TESTS = join(repoRoot, 'infra', 'monitoring', 'prometheus', 'tests', 'platform.test.yml');
+const TESTS = join(
+  repoRoot,
+  'infra',
+  'monitoring',
+  'prometheus',
+  'tests',
+  'platform.test.yml',
+);
 
-describe('the platform\'s alert rules', () => {
+describe("the platform's alert rules", () => {
   it('pass `promtool check rules`', () => {
-    const out = execFileSync('promtool', ['check', 'rules', join(repoRoot, RULES_FILE)], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'promtool',
+      ['check', 'rules', join(repoRoot, RULES_FILE)],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
   });
 
   it('pass `promtool test rules`, and every alert has a case that fires it', async () => {
-    const out = execFileSync('promtool', ['test', 'rules', TESTS], { encoding: 'utf8' });
+    const out = execFileSync('promtool', ['test', 'rules', TESTS], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/SUCCESS/);
     const tests = parse(await readFile(TESTS, 'utf8'));
     const fired = new Set<string>(
@@ -27,7 +40,9 @@ describe('the platform\'s alert rules', () => {
           .map((a: any) => a.alertname),
       ),
     );
-    const alerts = ruleGroups(await loadPlatform()).flatMap(g => g.rules.map(r => r.alert));
+    const alerts = ruleGroups(await loadPlatform()).flatMap(g =>
+      g.rules.map(r => r.alert),
+    );
     expect(alerts.length).toBeGreaterThanOrEqual(11);
     expect(alerts.filter(a => !fired.has(a))).toEqual([]);
   });

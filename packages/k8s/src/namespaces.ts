@@ -24,8 +24,10 @@ const mem = (mib: number) => `${Math.ceil(mib / 128) * 128}Mi`;
  */
 function quotaOf(ns: ManagedNamespace) {
   const inCluster = ns.workloads.filter(w => w.runtime !== 'compose');
-  const sum = (pick: (w: (typeof inCluster)[number]) => number, floor: number) =>
-    Math.max(floor, inCluster.reduce((s, w) => s + pick(w), 0) * 1.5);
+  const sum = (
+    pick: (w: (typeof inCluster)[number]) => number,
+    floor: number,
+  ) => Math.max(floor, inCluster.reduce((s, w) => s + pick(w), 0) * 1.5);
   return {
     'requests.cpu': cpu(sum(w => cpuMillis(w.sizing.requests.cpu), 500)),
     'requests.memory': mem(sum(w => memoryMiB(w.sizing.requests.memory), 1024)),

@@ -19,10 +19,17 @@ import {
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 /** Private ranges: never "the internet" (pods, services, the mesh, the nodes' LANs). */
-const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+const PRIVATE = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+];
 
 const tcp = (ports: number[]) =>
-  [...new Set(ports)].sort((a, b) => a - b).map(port => ({ protocol: 'TCP', port }));
+  [...new Set(ports)]
+    .sort((a, b) => a - b)
+    .map(port => ({ protocol: 'TCP', port }));
 const inNamespace = (name: string) => ({ matchLabels: { [NAME_LABEL]: name } });
 
 export function networkPolicies(plan: ClusterPlan) {
@@ -47,7 +54,11 @@ export function networkPolicies(plan: ClusterPlan) {
       if (!target?.sizing.port || !src || !dst || src === dst) continue;
       if (target.runtime === 'compose') continue;
       if (src.tier === 'dev' && dst.tier === 'prod') continue;
-      crossings.push({ from: src.name, to: dst.name, port: target.sizing.port });
+      crossings.push({
+        from: src.name,
+        to: dst.name,
+        port: target.sizing.port,
+      });
     }
   }
 
@@ -152,7 +163,9 @@ export function networkPolicies(plan: ClusterPlan) {
           ingress: [
             {
               from: [{ namespaceSelector: inNamespace(from) }],
-              ports: tcp(incoming.filter(c => c.from === from).map(c => c.port)),
+              ports: tcp(
+                incoming.filter(c => c.from === from).map(c => c.port),
+              ),
             },
           ],
         }),
@@ -176,7 +189,10 @@ export function networkPolicies(plan: ClusterPlan) {
         policy('allow-to-nodes', {
           policyTypes: ['Egress'],
           egress: [
-            { to: [{ ipBlock: { cidr: meshCidr } }], ports: tcp(ns.nodeEgress.ports) },
+            {
+              to: [{ ipBlock: { cidr: meshCidr } }],
+              ports: tcp(ns.nodeEgress.ports),
+            },
           ],
         }),
       );

@@ -115,7 +115,9 @@ export function clusterPlan(platform: Platform): ClusterPlan {
   }
   if (problems.length > 0) {
     throw new PlanError(
-      `the catalog and packages/k8s/src/profiles.ts disagree:\n  ${problems.join('\n  ')}`,
+      `the catalog and packages/k8s/src/profiles.ts disagree:\n  ${problems.join(
+        '\n  ',
+      )}`,
     );
   }
   return { namespaces, workloads, platform };

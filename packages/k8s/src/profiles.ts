@@ -42,7 +42,10 @@ export const namespaceProfiles: Record<string, NamespaceProfile> = {
   },
   security: {
     tier: 'prod',
-    nodeEgress: { ports: [587], why: 'Authelia mails one-time codes through Mailcow' },
+    nodeEgress: {
+      ports: [587],
+      why: 'Authelia mails one-time codes through Mailcow',
+    },
   },
   platform: {
     tier: 'prod',
@@ -62,18 +65,24 @@ export const namespaceProfiles: Record<string, NamespaceProfile> = {
   },
   'cert-manager': {
     tier: 'prod',
-    internetEgress: { ports: [443], why: 'the ACME directory (Let\'s Encrypt)' },
+    internetEgress: { ports: [443], why: "the ACME directory (Let's Encrypt)" },
     nodeEgress: { ports: [6443], why: 'cert-manager watches Certificates' },
     nodeIngress: { ports: [10250], why: 'the API server calls the webhook' },
   },
   velero: {
     tier: 'prod',
     internetEgress: { ports: [443], why: 'the Velero bucket on S3' },
-    nodeEgress: { ports: [6443], why: 'Velero reads and restores cluster state' },
+    nodeEgress: {
+      ports: [6443],
+      why: 'Velero reads and restores cluster state',
+    },
   },
   backup: {
     tier: 'prod',
-    internetEgress: { ports: [443], why: 'the Object Lock bucket on S3 (restic)' },
+    internetEgress: {
+      ports: [443],
+      why: 'the Object Lock bucket on S3 (restic)',
+    },
   },
   'ai-lab': { tier: 'dev' },
   'dev-lab': { tier: 'dev' },
@@ -83,7 +92,10 @@ export const namespaceProfiles: Record<string, NamespaceProfile> = {
  * The namespaces of the dossier that hold no catalog service yet: they exist
  * from day one so that their quota and isolation are in place.
  */
-export const extraNamespaces: Record<string, { owner: string; system: string }> = {
+export const extraNamespaces: Record<
+  string,
+  { owner: string; system: string }
+> = {
   'dev-lab': { owner: 'developers', system: 'ai-lab' },
 };
 
@@ -262,7 +274,12 @@ export const exposures: Exposure[] = [
   { service: 'nextcloud', hosts: [`cloud.${DOMAIN}`] },
   { service: 'gitlab', hosts: [`gitlab.${DOMAIN}`] },
   // Readers see the site; the admin area (/ghost) stays behind SSO.
-  { service: 'ghost', hosts: [DOMAIN, `www.${DOMAIN}`], publicPaths: ['/'], guardedPaths: ['/ghost'] },
+  {
+    service: 'ghost',
+    hosts: [DOMAIN, `www.${DOMAIN}`],
+    publicPaths: ['/'],
+    guardedPaths: ['/ghost'],
+  },
   { service: 'uyoop-portal', hosts: [`portal.${DOMAIN}`] },
   { service: 'grafana', hosts: [`grafana.${DOMAIN}`] },
   { service: 'alertmanager', hosts: [`alerts.${DOMAIN}`] },

@@ -33,7 +33,7 @@ function devEscapes(m: ReachabilityMatrix): string[] {
   });
 }
 
-describe('the platform\'s NetworkPolicies', () => {
+describe("the platform's NetworkPolicies", () => {
   it('never let dev-lab or ai-lab reach a prod namespace, nor the internet', () => {
     const m = matrixOf(objects);
     expect(devEscapes(m)).toEqual([]);
@@ -114,8 +114,7 @@ describe('the platform\'s NetworkPolicies', () => {
 
   it('are caught when a default deny is dropped', () => {
     const withoutDeny = objects.filter(
-      o =>
-        !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'dev-lab'),
+      o => !(o.kind === 'NetworkPolicy' && o.metadata.namespace === 'dev-lab'),
     );
     const m = matrixOf(withoutDeny);
     expect(m.allowed['dev-lab'][INTERNET]).toBe(true);

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPlatform, Platform, repoRoot } from '@internal/platform';
 import { parseAllDocuments } from 'yaml';
-import { clusterPlan, KubeObject, platformObjects, renderFiles, renderTo } from '.';
+import {
+  clusterPlan,
+  KubeObject,
+  platformObjects,
+  renderFiles,
+  renderTo,
+} from '.';
 import { MIDDLEWARES } from './ingress';
 import { exposures, sizing } from './profiles';
 
@@ -46,7 +52,11 @@ describe('the rendered platform', () => {
     for (const name of names) {
       const ns = ofKind('Namespace').find(n => n.metadata.name === name)!;
       expect(Object.keys(ns.metadata.labels!)).toEqual(
-        expect.arrayContaining(['uyoop.io/tier', 'uyoop.io/owner', 'uyoop.io/cost-centre']),
+        expect.arrayContaining([
+          'uyoop.io/tier',
+          'uyoop.io/owner',
+          'uyoop.io/cost-centre',
+        ]),
       );
       const inside = objects.filter(o => o.metadata.namespace === name);
       expect(inside.map(o => `${o.kind}/${o.metadata.name}`)).toEqual(
@@ -58,7 +68,10 @@ describe('the rendered platform', () => {
       );
     }
     const tiers = Object.fromEntries(
-      ofKind('Namespace').map(n => [n.metadata.name, n.metadata.labels!['uyoop.io/tier']]),
+      ofKind('Namespace').map(n => [
+        n.metadata.name,
+        n.metadata.labels!['uyoop.io/tier'],
+      ]),
     );
     expect(tiers['dev-lab']).toBe('dev');
     expect(tiers['ai-lab']).toBe('dev');
@@ -79,7 +92,9 @@ describe('the rendered platform', () => {
           expect.arrayContaining([MIDDLEWARES.headers, MIDDLEWARES.rateLimit]),
         );
         if (!names.includes(MIDDLEWARES.auth)) {
-          unguarded.push(`${r.metadata.namespace}/${r.metadata.name}: ${rule.match}`);
+          unguarded.push(
+            `${r.metadata.namespace}/${r.metadata.name}: ${rule.match}`,
+          );
         }
       }
       if (exposure.guardedPaths) {
@@ -98,9 +113,11 @@ describe('the rendered platform', () => {
     ]);
   });
 
-  it('resolves every middleware a route names, in the route\'s own namespace', () => {
+  it("resolves every middleware a route names, in the route's own namespace", () => {
     const middlewares = new Set(
-      ofKind('Middleware').map(m => `${m.metadata.namespace}/${m.metadata.name}`),
+      ofKind('Middleware').map(
+        m => `${m.metadata.namespace}/${m.metadata.name}`,
+      ),
     );
     const missing = (ofKind('IngressRoute') as any[]).flatMap(r =>
       r.spec.routes.flatMap((rule: any) =>
@@ -112,22 +129,26 @@ describe('the rendered platform', () => {
     expect(missing).toEqual([]);
   });
 
-  it('covers every routed host with a Certificate from a Let\'s Encrypt ClusterIssuer', () => {
+  it("covers every routed host with a Certificate from a Let's Encrypt ClusterIssuer", () => {
     const issuers = ofKind('ClusterIssuer') as any[];
     expect(issuers.map(i => i.metadata.name).sort()).toEqual([
       'letsencrypt-production',
       'letsencrypt-staging',
     ]);
     for (const i of issuers) {
-      expect(i.spec.acme.solvers[0].http01.ingress.ingressClassName).toBe('traefik');
+      expect(i.spec.acme.solvers[0].http01.ingress.ingressClassName).toBe(
+        'traefik',
+      );
     }
     const certs = ofKind('Certificate') as any[];
     for (const r of ofKind('IngressRoute') as any[]) {
-      const cert = certs.find(c => c.spec.secretName === r.spec.tls.secretName)!;
+      const cert = certs.find(
+        c => c.spec.secretName === r.spec.tls.secretName,
+      )!;
       expect(cert.metadata.namespace).toBe(r.metadata.namespace);
-      const hosts = [...JSON.stringify(r.spec.routes).matchAll(/Host\(`([^`]+)`\)/g)].map(
-        m => m[1],
-      );
+      const hosts = [
+        ...JSON.stringify(r.spec.routes).matchAll(/Host\(`([^`]+)`\)/g),
+      ].map(m => m[1]);
       expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(hosts));
     }
   });

@@ -59,9 +59,9 @@ export function platformObjects(plan: ClusterPlan): KubeObject[] {
       m.validate();
     } catch (e) {
       throw new Error(
-        `${json.kind} ${json.metadata?.namespace ?? ''}/${json.metadata?.name}: ${
-          (e as Error).message
-        }`,
+        `${json.kind} ${json.metadata?.namespace ?? ''}/${
+          json.metadata?.name
+        }: ${(e as Error).message}`,
       );
     }
     // A plain, ordered copy: what the files hold and what the analyzers read.
@@ -82,7 +82,9 @@ export function renderFiles(platform: Platform): Map<string, string> {
   );
   for (const ns of plan.namespaces) {
     add(join(K8S_DIR, 'namespaces', `${ns.name}.yaml`), [
-      ...objects.filter(o => o.kind === 'Namespace' && o.metadata.name === ns.name),
+      ...objects.filter(
+        o => o.kind === 'Namespace' && o.metadata.name === ns.name,
+      ),
       ...objects.filter(o => o.metadata.namespace === ns.name),
     ]);
   }

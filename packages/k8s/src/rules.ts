@@ -23,7 +23,8 @@ export interface RuleGroup {
 }
 
 /** Metrics the restic backup jobs push (restic-jobs, namespace backup). */
-export const RESTIC_LAST_SUCCESS = 'uyoop_backup_restic_last_success_timestamp_seconds';
+export const RESTIC_LAST_SUCCESS =
+  'uyoop_backup_restic_last_success_timestamp_seconds';
 /** A backup older than this pages: one daily run missed, with two hours of slack. */
 export const BACKUP_MAX_AGE_HOURS = 26;
 export const CERT_MIN_DAYS = 14;
@@ -35,8 +36,14 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
   const aiNodes = platform.nodes.filter(n =>
     n.taints.some(t => t.key === 'uyoop.io/workload' && t.value === 'ai'),
   );
-  const aiInstances = aiNodes.map(n => `${escapeRegex(n.meshAddress)}:.*`).join('|');
-  const disk = (threshold: number, severity: 'warning' | 'critical', wait: string): AlertRule => ({
+  const aiInstances = aiNodes
+    .map(n => `${escapeRegex(n.meshAddress)}:.*`)
+    .join('|');
+  const disk = (
+    threshold: number,
+    severity: 'warning' | 'critical',
+    wait: string,
+  ): AlertRule => ({
     alert: `NodeDiskAbove${threshold}Percent`,
     expr:
       `(1 - node_filesystem_avail_bytes{job="node",fstype!~"tmpfs|overlay|squashfs"} ` +
@@ -59,8 +66,7 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
         disk(90, 'critical', '5m'),
         {
           alert: 'AiLabCpuSaturated',
-          expr:
-            `1 - avg by (instance) (rate(node_cpu_seconds_total{job="node",mode="idle",instance=~"${aiInstances}"}[5m])) > 0.9`,
+          expr: `1 - avg by (instance) (rate(node_cpu_seconds_total{job="node",mode="idle",instance=~"${aiInstances}"}[5m])) > 0.9`,
           for: '30m',
           labels: { severity: 'warning' },
           annotations: {
@@ -76,7 +82,8 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           labels: { severity: 'critical' },
           annotations: {
             summary: 'Prometheus cannot scrape the node {{ $labels.instance }}',
-            description: 'The node is down or the mesh (wg0) between it and core-prod is broken.',
+            description:
+              'The node is down or the mesh (wg0) between it and core-prod is broken.',
           },
         },
         {
@@ -85,8 +92,10 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           for: '5m',
           labels: { severity: 'critical' },
           annotations: {
-            summary: 'No WireGuard handshake with peer {{ $labels.public_key }} for {{ $value | humanizeDuration }}',
-            description: 'The mesh link is down: K3s between the nodes and the node metrics stop. Check wg0 on both nodes.',
+            summary:
+              'No WireGuard handshake with peer {{ $labels.public_key }} for {{ $value | humanizeDuration }}',
+            description:
+              'The mesh link is down: K3s between the nodes and the node metrics stop. Check wg0 on both nodes.',
           },
         },
       ],
@@ -100,8 +109,10 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           for: '5m',
           labels: { severity: 'critical' },
           annotations: {
-            summary: '{{ $labels.instance }} does not answer the blackbox probe',
-            description: 'Users cannot reach it: check Traefik, the service and its pods.',
+            summary:
+              '{{ $labels.instance }} does not answer the blackbox probe',
+            description:
+              'Users cannot reach it: check Traefik, the service and its pods.',
           },
         },
         {
@@ -110,7 +121,8 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           for: '1h',
           labels: { severity: 'warning' },
           annotations: {
-            summary: 'The certificate of {{ $labels.instance }} expires in {{ $value | humanizeDuration }}',
+            summary:
+              'The certificate of {{ $labels.instance }} expires in {{ $value | humanizeDuration }}',
             description: `cert-manager renews 30 days ahead; under ${CERT_MIN_DAYS} days left means renewal fails: read the Certificate's events.`,
           },
         },
@@ -125,8 +137,10 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           for: '15m',
           labels: { severity: 'critical' },
           annotations: {
-            summary: 'The last good Velero backup of schedule {{ $labels.schedule }} is {{ $value | humanizeDuration }} old',
-            description: 'Cluster state is no longer protected: velero backup describe on the last run tells why.',
+            summary:
+              'The last good Velero backup of schedule {{ $labels.schedule }} is {{ $value | humanizeDuration }} old',
+            description:
+              'Cluster state is no longer protected: velero backup describe on the last run tells why.',
           },
         },
         {
@@ -135,8 +149,10 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           for: '15m',
           labels: { severity: 'critical' },
           annotations: {
-            summary: 'The last good restic backup of {{ $labels.source }} is {{ $value | humanizeDuration }} old',
-            description: 'The Object Lock copy is stale: read the restic-jobs logs in the backup namespace.',
+            summary:
+              'The last good restic backup of {{ $labels.source }} is {{ $value | humanizeDuration }} old',
+            description:
+              'The Object Lock copy is stale: read the restic-jobs logs in the backup namespace.',
           },
         },
       ],
@@ -151,7 +167,8 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           labels: { severity: 'critical' },
           annotations: {
             summary: 'CrowdSec on {{ $labels.instance }} is not answering',
-            description: 'Brute force is no longer banned on that node: systemctl status crowdsec.',
+            description:
+              'Brute force is no longer banned on that node: systemctl status crowdsec.',
           },
         },
         {
@@ -160,8 +177,10 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
           for: '10m',
           labels: { severity: 'warning' },
           annotations: {
-            summary: '{{ $value }} addresses are banned on {{ $labels.instance }}',
-            description: 'An attack is under way: cscli decisions list and cscli alerts list show what and from where.',
+            summary:
+              '{{ $value }} addresses are banned on {{ $labels.instance }}',
+            description:
+              'An attack is under way: cscli decisions list and cscli alerts list show what and from where.',
           },
         },
       ],

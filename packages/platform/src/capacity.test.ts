@@ -1,10 +1,21 @@
-import { checkCapacity, cpuMillis, formatCapacity, memoryMiB, Placement } from './capacity';
+import {
+  checkCapacity,
+  cpuMillis,
+  formatCapacity,
+  memoryMiB,
+  Placement,
+} from './capacity';
 
 const nodes = [
   { name: 'core-prod', vcpu: 8, memoryGiB: 24 },
   { name: 'ai-lab', vcpu: 4, memoryGiB: 12 },
 ];
-const place = (name: string, node: string, cpu: string, memory: string): Placement => ({
+const place = (
+  name: string,
+  node: string,
+  cpu: string,
+  memory: string,
+): Placement => ({
   name,
   namespace: node === 'ai-lab' ? 'ai-lab' : 'prod-web',
   node,
@@ -19,8 +30,14 @@ describe('checkCapacity', () => {
     ]);
     expect(report.fits).toBe(true);
     // ai-lab: (4000m - 500m) * 0.85 and (12 GiB - 1 GiB) * 0.85
-    expect(report.nodes[1].budget).toEqual({ cpuMillis: 2975, memoryMiB: 9574 });
-    expect(report.nodes[1].requested).toEqual({ cpuMillis: 1500, memoryMiB: 5120 });
+    expect(report.nodes[1].budget).toEqual({
+      cpuMillis: 2975,
+      memoryMiB: 9574,
+    });
+    expect(report.nodes[1].requested).toEqual({
+      cpuMillis: 1500,
+      memoryMiB: 5120,
+    });
   });
 
   it('fails on an overflowing ai-lab and names the workloads that do not fit', () => {
@@ -35,7 +52,9 @@ describe('checkCapacity', () => {
     expect(ai.fits).toBe(false);
     expect(ai.overflow).toEqual(['ai-lab/ollama-70b']);
     expect(report.nodes.find(n => n.node === 'core-prod')!.fits).toBe(true);
-    expect(formatCapacity(report)).toContain('  overflowing: ai-lab/ollama-70b');
+    expect(formatCapacity(report)).toContain(
+      '  overflowing: ai-lab/ollama-70b',
+    );
   });
 
   it('counts replicas, and reports a placement on a node the catalog does not know', () => {
@@ -67,7 +86,9 @@ describe('quantities', () => {
   ])('memory %s is %d MiB', (q, m) => expect(memoryMiB(q)).toBe(m));
 
   it('rejects a malformed quantity with a message naming it', () => {
-    expect(() => cpuMillis('2 cores')).toThrow('"2 cores" is not a CPU quantity');
+    expect(() => cpuMillis('2 cores')).toThrow(
+      '"2 cores" is not a CPU quantity',
+    );
     expect(() => memoryMiB('1GB')).toThrow('"1GB" is not a memory quantity');
   });
 });

@@ -58,7 +58,8 @@ const DECIMAL: Record<string, number> = {
 /** A CPU quantity ("250m", "2", "0.5") in millicores. */
 export function cpuMillis(quantity: string): number {
   const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
-  if (!m) throw new Error(`"${quantity}" is not a CPU quantity (e.g. 250m or 2)`);
+  if (!m)
+    throw new Error(`"${quantity}" is not a CPU quantity (e.g. 250m or 2)`);
   return m[2] === 'm' ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
 }
 
@@ -66,7 +67,9 @@ export function cpuMillis(quantity: string): number {
 export function memoryMiB(quantity: string): number {
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|)$/.exec(quantity.trim());
   if (!m) {
-    throw new Error(`"${quantity}" is not a memory quantity (e.g. 512Mi or 2Gi)`);
+    throw new Error(
+      `"${quantity}" is not a memory quantity (e.g. 512Mi or 2Gi)`,
+    );
   }
   const bytes = Number(m[1]) * (BINARY[m[2]] ?? DECIMAL[m[2]]);
   return bytes / 2 ** 20;
@@ -143,11 +146,17 @@ export function checkCapacity(
 export function formatCapacity(report: CapacityReport): string[] {
   const lines: string[] = [];
   for (const n of report.nodes) {
-    const cpuPct = Math.round((100 * n.requested.cpuMillis) / n.budget.cpuMillis);
-    const memPct = Math.round((100 * n.requested.memoryMiB) / n.budget.memoryMiB);
+    const cpuPct = Math.round(
+      (100 * n.requested.cpuMillis) / n.budget.cpuMillis,
+    );
+    const memPct = Math.round(
+      (100 * n.requested.memoryMiB) / n.budget.memoryMiB,
+    );
     lines.push(
       `${n.node}: cpu ${n.requested.cpuMillis}m of ${n.budget.cpuMillis}m (${cpuPct}%), ` +
-        `memory ${Math.round(n.requested.memoryMiB)}Mi of ${n.budget.memoryMiB}Mi (${memPct}%), ` +
+        `memory ${Math.round(n.requested.memoryMiB)}Mi of ${
+          n.budget.memoryMiB
+        }Mi (${memPct}%), ` +
         `${n.workloads.length} workloads: ${n.fits ? 'fits' : 'DOES NOT FIT'}`,
     );
     if (!n.fits) {
@@ -155,7 +164,9 @@ export function formatCapacity(report: CapacityReport): string[] {
     }
   }
   for (const u of report.unknownNodes) {
-    lines.push(`${u}: not a node of the catalog, yet workloads are placed on it`);
+    lines.push(
+      `${u}: not a node of the catalog, yet workloads are placed on it`,
+    );
   }
   return lines;
 }

@@ -55,7 +55,12 @@ export type {
   ReachabilityMatrix,
   TrafficQuery,
 } from './reachability';
-export { checkCapacity, cpuMillis, formatCapacity, memoryMiB } from './capacity';
+export {
+  checkCapacity,
+  cpuMillis,
+  formatCapacity,
+  memoryMiB,
+} from './capacity';
 export type {
   CapacityOptions,
   CapacityReport,

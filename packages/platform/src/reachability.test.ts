@@ -40,7 +40,9 @@ const fixture = () => [
         from: [
           {
             namespaceSelector: byName('kube-system'),
-            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } },
+            podSelector: {
+              matchLabels: { 'app.kubernetes.io/name': 'traefik' },
+            },
           },
         ],
         ports: [{ protocol: 'TCP', port: 2368 }],
@@ -65,8 +67,12 @@ describe('reachabilityMatrix', () => {
   });
 
   it('honours ports: Traefik reaches prod-web on 2368, not on 22', () => {
-    expect(matrixOf(fixture(), { port: 2368 }).allowed['kube-system']['prod-web']).toBe(true);
-    expect(matrixOf(fixture(), { port: 22 }).allowed['kube-system']['prod-web']).toBe(false);
+    expect(
+      matrixOf(fixture(), { port: 2368 }).allowed['kube-system']['prod-web'],
+    ).toBe(true);
+    expect(
+      matrixOf(fixture(), { port: 22 }).allowed['kube-system']['prod-web'],
+    ).toBe(false);
   });
 
   it('catches a loosened policy that opens prod to dev-lab', () => {
@@ -138,7 +144,11 @@ describe('reachabilityMatrix', () => {
               {
                 namespaceSelector: {
                   matchExpressions: [
-                    { key: 'uyoop.io/tier', operator: 'NotIn', values: ['dev'] },
+                    {
+                      key: 'uyoop.io/tier',
+                      operator: 'NotIn',
+                      values: ['dev'],
+                    },
                   ],
                 },
               },

@@ -16,7 +16,12 @@ export const INTERNET = '(internet)';
 /** A public address the "internet" column is probed with. */
 const PUBLIC_PROBE = '203.0.113.10';
 /** One address in each private range, K3s's pod (10.42/16) and service (10.43/16) ranges first: never "the internet". */
-const PRIVATE_PROBES = ['10.42.0.10', '10.43.0.10', '172.16.0.10', '192.168.0.10'];
+const PRIVATE_PROBES = [
+  '10.42.0.10',
+  '10.43.0.10',
+  '172.16.0.10',
+  '192.168.0.10',
+];
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -155,7 +160,10 @@ function portMatches(ports: PolicyPort[] | undefined, query: TrafficQuery) {
   });
 }
 
-function blockContains(block: { cidr: string; except?: string[] }, address: string) {
+function blockContains(
+  block: { cidr: string; except?: string[] },
+  address: string,
+) {
   const [net, prefix] = block.cidr.split('/');
   if (!isIPv4(net)) return false;
   const inside = new BlockList();
