@@ -5,9 +5,8 @@
  * the environment (DISCORD_WEBHOOK_URL), lands only in the written file
  * (mode 600), and no message ever quotes it.
  */
-import { chmod, open, rename } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { chmod, open, readFile, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { DOMAIN } from './profiles';
 

@@ -10,7 +10,7 @@ import {
   reachabilityMatrix,
   repoRoot,
 } from '@internal/platform';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   ConfigInputError,
   discordWebhookUrl,
@@ -163,7 +163,7 @@ export async function k8sCli(
       io.out(
         `${result.files.size} files, ${objects} objects: ${result.stale.length} written, ${result.orphaned.length} removed`,
       );
-      changed.forEach(p => io.out(`  ${relative('.', p)}`));
+      changed.forEach(p => io.out(`  ${p}`));
     }
     return 0;
   }
