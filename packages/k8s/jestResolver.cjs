@@ -12,3 +12,8 @@ module.exports = (request, options) => {
   }
   return options.defaultResolver(request, options);
 };
+
+// Jest's workers keep one resolver per config id, and Backstage gives every
+// package with the same transforms the same id: packages/k8s sets its own
+// ("id" in package.json), or a run with other packages would resolve its
+// files without this resolver.
