@@ -51,3 +51,30 @@ export {
 } from './references';
 export type { EntityReference, ResolvedReference } from './references';
 export { toEntityRef } from './refs';
+export {
+  INTERNET,
+  allowedPairs,
+  formatMatrix,
+  policyInputs,
+  reachabilityMatrix,
+  selectorMatches,
+} from './reachability';
+export type {
+  NamespaceInfo,
+  NetworkPolicyObject,
+  Protocol,
+  ReachabilityMatrix,
+  TrafficQuery,
+} from './reachability';
+export {
+  checkCapacity,
+  cpuMillis,
+  formatCapacity,
+  memoryMiB,
+} from './capacity';
+export type {
+  CapacityOptions,
+  CapacityReport,
+  NodeCapacity,
+  Placement,
+} from './capacity';

@@ -1,0 +1,30 @@
+/**
+ * The cluster platform as typed Kubernetes objects (kubernetes-models and its
+ * Traefik, cert-manager and Prometheus operator packages), generated from the
+ * catalog: namespaces with quotas, NetworkPolicies, Traefik routes and
+ * middlewares, certificates, alert rules, and Alertmanager's configuration.
+ * The command line (`yarn uyoop k8s`), infra/k8s and the scaffolder call the
+ * same generators.
+ */
+import './esmOnly';
+
+export { k8sCli, k8sUsage } from './cli';
+export type { K8sCliOptions } from './cli';
+export { clusterPlan, placements, PlanError } from './plan';
+export type { ClusterPlan, ManagedNamespace, Workload } from './plan';
+export {
+  platformObjects,
+  renderFiles,
+  renderTo,
+  K8S_DIR,
+  RULES_FILE,
+} from './render';
+export type { KubeObject, RenderResult } from './render';
+export { ruleGroups } from './rules';
+export type { AlertRule, RuleGroup } from './rules';
+export {
+  alertmanagerConfig,
+  discordWebhookUrl,
+  writeAlertmanagerConfig,
+} from './alertmanager';
+export * from './profiles';
