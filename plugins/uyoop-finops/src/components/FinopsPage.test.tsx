@@ -27,7 +27,7 @@ const sovereign = sovereignSummary(
     },
   ]),
 );
-const fakeApi: FinopsApi = {
+export const fakeApi: FinopsApi = {
   monthly: async (): Promise<MonthlyReport> => ({
     currency: 'EUR',
     months: [
@@ -82,6 +82,9 @@ const fakeApi: FinopsApi = {
     months: [],
     estimate: true,
   }),
+  invoices: async () => [],
+  invoiceLines: async () => [],
+  ingest: async () => ({ periods: [], lines: 0 }),
 };
 
 describe('FinopsPage', () => {
