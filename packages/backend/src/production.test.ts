@@ -433,6 +433,8 @@ describe('the portal backend in production mode', () => {
   it('lets finance sign in through the portal, see invoice lines and ingest', async () => {
     const { context, page } = await signInThroughPortal('fiona');
     try {
+      // Signed in: the portal's home page replaces the sign-in page.
+      await expectVisible(page.getByText('uyoop platform at a glance'));
       await page.goto(`${base}/finops`);
       const ingest = page.getByRole('button', { name: 'Ingest now' });
       await ingest.waitFor({ timeout: 60_000 });

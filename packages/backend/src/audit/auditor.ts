@@ -6,9 +6,12 @@
 import {
   coreServices,
   createServiceFactory,
+  LoggerService,
 } from '@backstage/backend-plugin-api';
 import { DefaultAuditorService } from '@backstage/backend-defaults/auditor';
 import { auditTrailServiceRef } from './trail';
+
+type Meta = Parameters<LoggerService['child']>[0];
 
 export const auditorServiceFactory = createServiceFactory({
   service: coreServices.auditor,
@@ -28,10 +31,10 @@ export const auditorServiceFactory = createServiceFactory({
         if ('error' in event) {
           const { error, ...rest } = event;
           auditLogger
-            .child(rest)
+            .child(rest as Meta)
             [level](`${event.plugin}.${event.eventId}`, error);
         } else {
-          auditLogger[level](`${event.plugin}.${event.eventId}`, event);
+          auditLogger[level](`${event.plugin}.${event.eventId}`, event as Meta);
         }
         await trail.record(event).catch(error =>
           logger.error(

@@ -1,9 +1,6 @@
 import { SignInPage, WarningPanel } from '@backstage/core-components';
-import {
-  configApiRef,
-  SignInPageProps,
-  useApi,
-} from '@backstage/frontend-plugin-api';
+import { configApiRef, useApi } from '@backstage/frontend-plugin-api';
+import type { SignInPageProps } from '@backstage/plugin-app-react';
 import { Typography } from '@material-ui/core';
 import { oidcAuthApiRef } from './oidcAuthApi';
 
