@@ -418,9 +418,7 @@ describe('the portal backend in production mode', () => {
         "frame-ancestors 'none'",
       ]),
     );
-    expect(res.headers.get('strict-transport-security')).toMatch(
-      /max-age=\d+/,
-    );
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     // The API answers with the same policy.
@@ -454,9 +452,7 @@ describe('the portal backend in production mode', () => {
         .click();
       const lines = page.getByRole('table', { name: 'lines of FR48000001' });
       await expectVisible(lines.getByText('VPS-3 monthly rental'));
-      expect(await lines.locator('tbody tr').count()).toBeGreaterThanOrEqual(
-        4,
-      );
+      expect(await lines.locator('tbody tr').count()).toBeGreaterThanOrEqual(4);
     } finally {
       await context.close();
     }
@@ -482,9 +478,9 @@ describe('the portal backend in production mode', () => {
         body: JSON.stringify({}),
       });
       expect(ingest.status).toBe(403);
-      expect(
-        (await api(token, '/api/finops/invoices/FR48000001')).status,
-      ).toBe(403);
+      expect((await api(token, '/api/finops/invoices/FR48000001')).status).toBe(
+        403,
+      );
       expect((await api(token, '/api/audit/records')).status).toBe(403);
     } finally {
       await context.close();

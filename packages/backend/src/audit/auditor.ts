@@ -36,13 +36,15 @@ export const auditorServiceFactory = createServiceFactory({
         } else {
           auditLogger[level](`${event.plugin}.${event.eventId}`, event as Meta);
         }
-        await trail.record(event).catch(error =>
-          logger.error(
-            `audit: could not store ${event.plugin}.${event.eventId}: ${
-              (error as Error).message
-            }`,
-          ),
-        );
+        await trail
+          .record(event)
+          .catch(error =>
+            logger.error(
+              `audit: could not store ${event.plugin}.${event.eventId}: ${
+                (error as Error).message
+              }`,
+            ),
+          );
       },
       { auth, httpAuth, plugin },
     );

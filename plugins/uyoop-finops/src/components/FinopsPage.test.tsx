@@ -87,6 +87,9 @@ export const fakeApi: FinopsApi = {
   ingest: async () => ({ periods: [], lines: 0 }),
 };
 
+// Rendering the test app takes seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 describe('FinopsPage', () => {
   it("shows legacy against sovereign with the dossier's figures, labelled estimate", async () => {
     await renderInTestApp(<FinopsPage />, { apis: [[finopsApiRef, fakeApi]] });

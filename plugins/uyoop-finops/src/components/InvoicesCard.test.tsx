@@ -34,13 +34,24 @@ function fakeApi(): FinopsApi & { ingested: number } {
     ingest: async () => {
       api.ingested++;
       bills = [
-        { billId: 'FR1', period: '2026-10', ht: 11.9, vat: 2.38, ttc: 14.28, lines: 1 },
+        {
+          billId: 'FR1',
+          period: '2026-10',
+          ht: 11.9,
+          vat: 2.38,
+          ttc: 14.28,
+          lines: 1,
+        },
       ];
       return { periods: ['2026-10'], lines: 1 };
     },
   };
   return api as unknown as FinopsApi & { ingested: number };
 }
+
+// Rendering the test app takes seconds on a loaded machine.
+jest.setTimeout(60_000);
+const slow = { timeout: 20_000 };
 
 describe('InvoicesCard', () => {
   it('lets finance ingest, then shows the new bill and its lines', async () => {
@@ -54,17 +65,21 @@ describe('InvoicesCard', () => {
         ],
       ],
     });
-    expect(await screen.findByText('No bill ingested yet.')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No bill ingested yet.', {}, slow),
+    ).toBeInTheDocument();
     const ingest = screen.getByRole('button', { name: 'Ingest now' });
-    await waitFor(() => expect(ingest).toBeEnabled());
+    await waitFor(() => expect(ingest).toBeEnabled(), slow);
     fireEvent.click(ingest);
-    expect(await screen.findByRole('status')).toHaveTextContent(
+    expect(await screen.findByRole('status', {}, slow)).toHaveTextContent(
       'Ingested 1 lines for 2026-10.',
     );
     expect(api.ingested).toBe(1);
-    fireEvent.click(await screen.findByRole('button', { name: 'Show lines' }));
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Show lines' }, slow),
+    );
     expect(
-      await screen.findByRole('table', { name: 'lines of FR1' }),
+      await screen.findByRole('table', { name: 'lines of FR1' }, slow),
     ).toHaveTextContent('VPS-3 core-prod, October');
   });
 
@@ -80,10 +95,12 @@ describe('InvoicesCard', () => {
         ],
       ],
     });
-    expect(await screen.findByText('FR1')).toBeInTheDocument();
+    expect(await screen.findByText('FR1', {}, slow)).toBeInTheDocument();
     expect(
       await screen.findByText(
         'Ingestion and invoice lines: finance and admins only.',
+        {},
+        slow,
       ),
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Ingest now' })).toBeDisabled();

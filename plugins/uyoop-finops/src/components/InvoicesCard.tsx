@@ -57,7 +57,9 @@ export const InvoicesCard = () => {
           variant="outlined"
           color="primary"
           disabled={!canIngest.allowed || ingestion.loading}
-          title={canIngest.allowed ? 'ingest the open months now' : FINANCE_ONLY}
+          title={
+            canIngest.allowed ? 'ingest the open months now' : FINANCE_ONLY
+          }
           onClick={() => ingest()}
         >
           Ingest now
