@@ -22,9 +22,7 @@ export const SignInRefusal = ({ error }: { error?: Error }) =>
       title="The portal cannot sign you in"
       defaultExpanded
     >
-      <Typography role="alert" variant="body1">
-        {error.message}
-      </Typography>
+      <Typography variant="body1">{error.message}</Typography>
     </WarningPanel>
   ) : null;
 
