@@ -19,11 +19,13 @@ const event = (status: 'initiated' | 'succeeded' | 'failed', n: number) =>
 describe('the audit trail', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-  it('keeps what happened before its table opened, in order, and only finished events', async () => {
+  it('keeps what happened before its table opened, in order, and only finished events that matter', async () => {
     const trail = new AuditTrail();
     await trail.record(event('initiated', 1));
     await trail.record(event('succeeded', 1));
     await trail.record(event('failed', 2));
+    // A low-severity success (a catalog read) stays in the logs only.
+    await trail.record({ ...event('succeeded', 4), severityLevel: 'low' });
     const store = await AuditStore.create(await databases.init('SQLITE_3'));
     await trail.attach(store);
     await trail.record(event('succeeded', 3));

@@ -3,6 +3,7 @@
  * plugin (`coreServices.auditor`, replaced by ./auditor) hands its finished
  * events here, and the audit plugin (./plugin) stores them in its table once
  * its database is open. Events that arrive before that wait in memory.
+ * Which events become rows: see `toRecord`.
  */
 import {
   createServiceFactory,
@@ -11,12 +12,20 @@ import {
 import type { AuditorEvent } from '@backstage/backend-defaults/auditor';
 import { AuditStore, NewAuditRecord } from './store';
 
-/** Turns an auditor event into a row; `initiated` events are not kept. */
+/**
+ * Turns an auditor event into a row. Kept: every failure, and every finished
+ * event of medium severity or above (sign-ins, mutations, template runs,
+ * ingestions, denied permissions). Not kept: `initiated` events, and the
+ * low-severity successes plugins emit for each read (catalog fetches), which
+ * stay in the logs.
+ */
 export function toRecord(
   event: AuditorEvent,
   at = new Date(),
 ): NewAuditRecord | undefined {
   if (event.status === 'initiated') return undefined;
+  if (event.status === 'succeeded' && event.severityLevel === 'low')
+    return undefined;
   return {
     at: at.toISOString(),
     plugin: event.plugin,
