@@ -3,6 +3,8 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import finopsPlugin from '@internal/plugin-uyoop-finops';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
+import { signInModule } from './modules/signIn';
+import { auditPlugin } from './modules/audit';
 import {
   uyoopCatalogGraphModule,
   uyoopCatalogModule,
@@ -18,5 +20,7 @@ export default createApp({
     uyoopCatalogModule,
     uyoopCatalogGraphModule,
     finopsPlugin,
+    signInModule,
+    auditPlugin,
   ],
 });

@@ -42,6 +42,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-permission-backend'));
 // uyoop's policy: denies by default, allows by catalog group.
 backend.add(import('./permissionPolicy'));
+// The audit trail: every plugin's auditor also writes to a table; admins read it.
+backend.add(import('./audit/auditor'));
+backend.add(import('./audit'));
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));

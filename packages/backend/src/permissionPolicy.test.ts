@@ -26,6 +26,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
 import finopsPlugin from '@internal/plugin-uyoop-finops-backend';
+import { auditPlugin } from './audit';
 import policyModule, {
   POLICY,
   UyoopPermissionPolicy,
@@ -85,6 +86,7 @@ const EXPECTED: Record<string, [string, string, string, string, string]> = {
   'uyoop.drp.drill.run': [D, D, D, A, D],
   'uyoop.drp.restore.in-place': [D, D, D, A, D],
   'uyoop.drp.restore.scratch': [D, D, A, A, D],
+  'uyoop.audit.read': [D, D, A, D, D],
 };
 const accounts = Object.keys(ACCOUNTS) as Account[];
 
@@ -199,6 +201,7 @@ describe('the portal permission policy in a running backend', () => {
         scaffolderPlugin,
         kubernetesPlugin,
         finopsPlugin,
+        auditPlugin,
         recordingLogger,
         recordingAuditor,
         mockServices.userInfo.mock({
@@ -246,7 +249,13 @@ describe('the portal permission policy in a running backend', () => {
     }`;
     stop = () => backend.stop();
 
-    for (const plugin of ['catalog', 'scaffolder', 'kubernetes', 'finops']) {
+    for (const plugin of [
+      'catalog',
+      'scaffolder',
+      'kubernetes',
+      'finops',
+      'audit',
+    ]) {
       const res = await fetch(
         `${base}/api/${plugin}/.well-known/backstage/permissions/metadata`,
         { headers: { Authorization: mockCredentials.service.header() } },

@@ -99,6 +99,9 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'uyoop.drp.drill.run': only('drpAdmins'),
   'uyoop.drp.restore.in-place': only('drpAdmins'),
   'uyoop.drp.restore.scratch': only('admins', 'drpAdmins'),
+
+  // Audit trail (packages/backend/src/audit): admins read it.
+  'uyoop.audit.read': only('admins'),
 };
 
 const describeRule = (rule: Rule) =>

@@ -1,16 +1,26 @@
 /*
  * Integration: the real backend process started with app-config.yaml +
- * app-config.production.yaml on a real PostgreSQL (Debian's server), signing
- * people in through a real OpenID Provider standing in for Authelia, driven
- * by Debian's chromium through the provider's own login page.
+ * app-config.production.yaml on a real PostgreSQL (Debian's server), serving
+ * the built portal app (scripts/prepare.d/portal-app.sh), signing people in
+ * through a real OpenID Provider standing in for Authelia, driven by Debian's
+ * chromium through the portal's sign-in page and the provider's login page.
+ * FinOps reads a local OVH API contract server.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, Browser } from 'playwright-core';
+import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
 import { repoRoot } from '@internal/platform';
 import { until } from '@internal/testbed';
+import { accessRules } from '@internal/plugin-uyoop-finops-node';
+import {
+  FIXTURE_KEYS,
+  FIXTURE_PROJECT,
+  OvhContractServer,
+  ovhFixtureAccount,
+  startOvhContractServer,
+} from '@internal/plugin-uyoop-finops-node/src/testUtils';
 import {
   freePort,
   OidcProvider,
@@ -35,6 +45,11 @@ const PEOPLE = {
     name: 'Dave Dev',
     groups: ['developers'],
   },
+  ada: {
+    email: 'ada.admin@test.uyoop.fr',
+    name: 'Ada Admin',
+    groups: ['admins'],
+  },
   stranger: {
     email: 'stranger@test.uyoop.fr',
     name: 'A Stranger',
@@ -57,6 +72,13 @@ metadata: { name: dave-test }
 spec:
   profile: { email: ${PEOPLE.dave.email}, displayName: Dave Dev }
   memberOf: [developers]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: ada-test }
+spec:
+  profile: { email: ${PEOPLE.ada.email}, displayName: Ada Admin }
+  memberOf: [admins]
 `;
 
 const secret = () => randomBytes(24).toString('hex');
@@ -67,7 +89,11 @@ const SECRETS = {
   AUTH_OIDC_CLIENT_SECRET: secret(),
   K8S_SERVICE_ACCOUNT_TOKEN: secret(),
   FINOPS_METRICS_TOKEN: secret(),
+  OVH_APPLICATION_SECRET: FIXTURE_KEYS.appSecret,
+  OVH_CONSUMER_KEY: FIXTURE_KEYS.consumerKey,
 };
+
+const APP_DIST = join(repoRoot, 'packages/app/dist/index.html');
 
 type AuthResponse = {
   type: string;
@@ -85,12 +111,24 @@ describe('the portal backend in production mode', () => {
   let dir: string;
   let postgres: Postgres;
   let oidc: OidcProvider;
+  let ovh: OvhContractServer;
   let backend: Started;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
+    if (!existsSync(APP_DIST))
+      throw new Error(
+        'packages/app is not built: run scripts/prepare.d/portal-app.sh',
+      );
     dir = mkdtempSync(join(tmpdir(), 'uyoop-prod-'));
+    ovh = await startOvhContractServer({
+      ...FIXTURE_KEYS,
+      rules: accessRules(FIXTURE_PROJECT),
+      account: ovhFixtureAccount(['2026-11', '2026-12']),
+    });
+    // The backend process trusts the contract server's self-signed certificate.
+    writeFileSync(join(dir, 'ovh-ca.pem'), ovh.ca);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     postgres = await startPostgres(SECRETS.POSTGRES_PASSWORD);
@@ -110,7 +148,10 @@ describe('the portal backend in production mode', () => {
           baseUrl: base,
           listen: `127.0.0.1:${port}`,
           cors: { origin: base },
+          // This machine serves plain HTTP on loopback; production is HTTPS.
+          csp: { 'upgrade-insecure-requests': false },
         },
+        finops: { ovhApi: { host: ovh.host, port: ovh.port } },
         catalog: {
           locations: [
             { type: 'file', target: join(repoRoot, 'catalog-info.yaml') },
@@ -135,6 +176,8 @@ describe('the portal backend in production mode', () => {
         AUTH_OIDC_ISSUER: oidc.issuer,
         AUTH_OIDC_CLIENT_ID: 'uyoop-portal',
         K8S_CA_DATA: Buffer.from('not a real CA').toString('base64'),
+        OVH_APPLICATION_KEY: FIXTURE_KEYS.appKey,
+        NODE_EXTRA_CA_CERTS: join(dir, 'ovh-ca.pem'),
         NO_COLOR: '1',
       },
     );
@@ -162,10 +205,10 @@ describe('the portal backend in production mode', () => {
             .query(
               'backstage_plugin_catalog',
               "select count(*)::int as n from search where key = 'spec.profile.email' and value = any($1)",
-              [[PEOPLE.fiona.email, PEOPLE.dave.email]],
+              [[PEOPLE.fiona.email, PEOPLE.dave.email, PEOPLE.ada.email]],
             )
             .catch(() => [{ n: 0 }]);
-          return rows[0].n === 2 ? true : undefined;
+          return rows[0].n === 3 ? true : undefined;
         },
         120_000,
       );
@@ -182,6 +225,7 @@ describe('the portal backend in production mode', () => {
         '--no-sandbox',
         '--disable-background-networking',
         '--disable-component-update',
+        '--disable-sync',
       ],
     });
   });
@@ -191,6 +235,7 @@ describe('the portal backend in production mode', () => {
     await backend?.stop();
     await oidc?.stop();
     await postgres?.stop();
+    await ovh?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -308,6 +353,186 @@ describe('the portal backend in production mode', () => {
         l => l.includes(PEOPLE.stranger.email) && l.includes('failed'),
       ),
     ).toBe(true);
+  });
+
+  /** CSP violations chromium reported, per page, for the header test. */
+  const cspViolations: string[] = [];
+
+  /**
+   * Signs in through the portal as a person does: the sign-in page's
+   * "uyoop SSO" card opens the provider's login page in a popup.
+   */
+  async function signInThroughPortal(
+    login: keyof typeof PEOPLE,
+  ): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('console', m => {
+      if (/Content Security Policy/i.test(m.text()))
+        cspViolations.push(m.text());
+    });
+    await page.goto(`${base}/`);
+    await expectVisible(page.getByText('uyoop SSO'));
+    const [popup] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Sign In' }).click(),
+    ]);
+    await popup.locator('input[name="login"]').fill(login);
+    await popup.locator('input[name="password"]').fill('any password');
+    await popup.getByRole('button', { name: 'Sign-in' }).click();
+    // The provider asks once to authorize the portal; then the popup closes.
+    await popup
+      .getByRole('button', { name: 'Continue' })
+      .click({ timeout: 15_000 })
+      .catch(() => undefined);
+    return { context, page };
+  }
+
+  const expectVisible = (locator: ReturnType<Page['getByText']>) =>
+    locator.first().waitFor({ state: 'visible', timeout: 60_000 });
+
+  /** The user's Backstage token, as the portal gets it: from its session cookie. */
+  async function tokenOf(context: BrowserContext): Promise<string> {
+    const res = await context.request.get(
+      `${base}/api/auth/oidc/refresh?optional&env=production`,
+      { headers: { 'x-requested-with': 'XMLHttpRequest' } },
+    );
+    expect(res.status()).toBe(200);
+    return (await res.json()).backstageIdentity.token;
+  }
+
+  it('serves the portal with its security headers and Content Security Policy', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    const csp = (res.headers.get('content-security-policy') ?? '')
+      .split(';')
+      .map(d => d.trim());
+    expect(csp).toEqual(
+      expect.arrayContaining([
+        "default-src 'self'",
+        "connect-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ]),
+    );
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    // The API answers with the same policy.
+    const api = await fetch(`${base}/api/finops/health`);
+    expect(api.headers.get('content-security-policy')).toContain(
+      "frame-ancestors 'none'",
+    );
+  });
+
+  it('lets finance sign in through the portal, see invoice lines and ingest', async () => {
+    const { context, page } = await signInThroughPortal('fiona');
+    try {
+      // Signed in: the portal's home page replaces the sign-in page.
+      await expectVisible(page.getByText('uyoop platform at a glance'));
+      await page.goto(`${base}/finops`);
+      const ingest = page.getByRole('button', { name: 'Ingest now' });
+      await ingest.waitFor({ timeout: 60_000 });
+      await until(
+        'the Ingest now button to be enabled',
+        async () => ((await ingest.isEnabled()) ? true : undefined),
+        30_000,
+      );
+      await ingest.click();
+      await expectVisible(page.getByText(/^Ingested \d+ lines for /));
+      // The bills of the OVH account, and the lines of one of them.
+      const invoices = page.getByRole('table', { name: 'invoices' });
+      await expectVisible(invoices.getByText('FR48000001'));
+      await invoices
+        .getByRole('row', { name: /FR48000001/ })
+        .getByRole('button', { name: 'Show lines' })
+        .click();
+      const lines = page.getByRole('table', { name: 'lines of FR48000001' });
+      await expectVisible(lines.getByText('VPS-3 monthly rental'));
+      expect(await lines.locator('tbody tr').count()).toBeGreaterThanOrEqual(4);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a developer disabled controls, and the API answers 403', async () => {
+    const { context, page } = await signInThroughPortal('dave');
+    try {
+      await page.goto(`${base}/finops`);
+      await expectVisible(
+        page.getByText('Ingestion and invoice lines: finance and admins only.'),
+      );
+      expect(
+        await page.getByRole('button', { name: 'Ingest now' }).isDisabled(),
+      ).toBe(true);
+      const showLines = page.getByRole('button', { name: 'Show lines' });
+      await showLines.first().waitFor({ timeout: 30_000 });
+      expect(await showLines.first().isDisabled()).toBe(true);
+      // The API refuses what the page does not offer.
+      const token = await tokenOf(context);
+      const ingest = await api(token, '/api/finops/ingest', {
+        method: 'POST',
+        body: JSON.stringify({}),
+      });
+      expect(ingest.status).toBe(403);
+      expect((await api(token, '/api/finops/invoices/FR48000001')).status).toBe(
+        403,
+      );
+      expect((await api(token, '/api/audit/records')).status).toBe(403);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a stranger a refusal box that says what to do', async () => {
+    const { context, page } = await signInThroughPortal('stranger');
+    try {
+      await expectVisible(page.getByText('The portal cannot sign you in'));
+      await expectVisible(
+        page.getByText(
+          'stranger@test.uyoop.fr is not a user of the uyoop catalog, so the portal cannot sign you in. Ask a platform admin to add you to catalog/org.yaml.',
+          { exact: false },
+        ),
+      );
+      // Still on the sign-in page: nothing of the portal is shown.
+      expect(await page.getByText('uyoop platform at a glance').count()).toBe(
+        0,
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps the ingestion in the audit trail (PostgreSQL), which an admin reads on /audit', async () => {
+    const rows = await postgres.query(
+      'backstage_plugin_audit',
+      "select actor, status, meta from uyoop_audit_records where plugin = 'finops' and event_id = 'ingest'",
+    );
+    expect(rows).toContainEqual(
+      expect.objectContaining({
+        actor: 'user:default/fiona-test',
+        status: 'succeeded',
+      }),
+    );
+    const { context, page } = await signInThroughPortal('ada');
+    try {
+      await page.goto(`${base}/audit`);
+      const row = page
+        .getByRole('row')
+        .filter({ hasText: 'finops.ingest' })
+        .filter({ hasText: 'user:default/fiona-test' });
+      await expectVisible(row);
+      expect(await row.first().textContent()).toContain('succeeded');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('raised no Content Security Policy violation in the pages it drove', () => {
+    expect(cspViolations).toEqual([]);
   });
 
   it('writes none of its secrets to the logs', () => {

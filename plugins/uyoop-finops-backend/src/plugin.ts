@@ -27,6 +27,7 @@ export const finopsPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
       },
       async init({
         logger,
@@ -37,6 +38,7 @@ export const finopsPlugin = createBackendPlugin({
         httpAuth,
         permissions,
         permissionsRegistry,
+        auditor,
       }) {
         const credentials = credentialsFromEnv();
         logger.info(`finops: ${describeCredentials(credentials)}`);
@@ -59,7 +61,13 @@ export const finopsPlugin = createBackendPlugin({
         });
 
         httpRouter.use(
-          await createRouter({ engine, httpAuth, permissions, logger }),
+          await createRouter({
+            engine,
+            httpAuth,
+            permissions,
+            logger,
+            auditor,
+          }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         // /metrics keeps the default policy: Prometheus presents a static

@@ -1,6 +1,7 @@
 import express, { ErrorRequestHandler, Request } from 'express';
 import Router from 'express-promise-router';
 import type {
+  AuditorService,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -28,6 +29,8 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   logger: LoggerService;
+  /** Records each on-demand ingestion: who asked, for which months, the result. */
+  auditor?: AuditorService;
   now?: () => Date;
 }
 
@@ -41,7 +44,7 @@ const period = (v: unknown, name: string, fallback: string) => {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { engine, httpAuth, permissions, logger } = options;
+  const { engine, httpAuth, permissions, logger, auditor } = options;
   const now = options.now ?? (() => new Date());
   const router = Router();
   router.use(express.json());
@@ -134,7 +137,26 @@ export async function createRouter(
       (!Array.isArray(periods) || periods.some(p => !isPeriod(p)))
     )
       throw new InputError('periods must be a list of YYYY-MM');
-    const result = await engine.ingest(periods);
+    const event = await auditor?.createEvent({
+      eventId: 'ingest',
+      severityLevel: 'medium',
+      request: req,
+      meta: { periods: periods ?? 'running and pending months' },
+    });
+    let result;
+    try {
+      result = await engine.ingest(periods);
+    } catch (error) {
+      await event?.fail({ error: error as Error });
+      throw error;
+    }
+    await event?.success({
+      meta: {
+        ingested: result.periods,
+        lines: result.lines,
+        estimate: result.estimate,
+      },
+    });
     await refreshFinopsMetrics(engine, engine.store, now);
     res.json(result);
   });

@@ -8,7 +8,9 @@ import type {
   BreakdownReport,
   BudgetReport,
   EntityCost,
+  CostLine,
   ForecastReport,
+  InvoiceSummary,
   LegacyReport,
   MonthlyReport,
 } from '@internal/plugin-uyoop-finops-common';
@@ -23,6 +25,12 @@ export interface FinopsApi {
   forecast(): Promise<ForecastReport>;
   budgets(): Promise<BudgetReport>;
   entityCost(kind: 'node' | 'service', name: string): Promise<EntityCost>;
+  /** The ingested OVH bills (everyone signed in). */
+  invoices(): Promise<InvoiceSummary[]>;
+  /** The lines of one bill (finance and admins). */
+  invoiceLines(billId: string): Promise<CostLine[]>;
+  /** An ingestion now, of the given months or of those still open (finance and admins). */
+  ingest(periods?: string[]): Promise<{ periods: string[]; lines: number }>;
 }
 
 export const finopsApiRef = createApiRef<FinopsApi>({ id: 'plugin.finops' });
@@ -32,9 +40,9 @@ export class FinopsClient implements FinopsApi {
     private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
   ) {}
 
-  private async get<T>(path: string): Promise<T> {
+  private async get<T>(path: string, init?: RequestInit): Promise<T> {
     const base = await this.deps.discoveryApi.getBaseUrl('finops');
-    const res = await this.deps.fetchApi.fetch(`${base}${path}`);
+    const res = await this.deps.fetchApi.fetch(`${base}${path}`, init);
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return res.json();
   }
@@ -67,5 +75,23 @@ export class FinopsClient implements FinopsApi {
     return this.get<EntityCost>(
       `/entities/${kind}/${encodeURIComponent(name)}`,
     );
+  }
+  async invoices() {
+    return (await this.get<{ invoices: InvoiceSummary[] }>('/invoices'))
+      .invoices;
+  }
+  async invoiceLines(billId: string) {
+    return (
+      await this.get<{ lines: CostLine[] }>(
+        `/invoices/${encodeURIComponent(billId)}`,
+      )
+    ).lines;
+  }
+  ingest(periods?: string[]) {
+    return this.get<{ periods: string[]; lines: number }>('/ingest', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(periods ? { periods } : {}),
+    });
   }
 }

@@ -27,7 +27,7 @@ const sovereign = sovereignSummary(
     },
   ]),
 );
-const fakeApi: FinopsApi = {
+export const fakeApi: FinopsApi = {
   monthly: async (): Promise<MonthlyReport> => ({
     currency: 'EUR',
     months: [
@@ -82,7 +82,13 @@ const fakeApi: FinopsApi = {
     months: [],
     estimate: true,
   }),
+  invoices: async () => [],
+  invoiceLines: async () => [],
+  ingest: async () => ({ periods: [], lines: 0 }),
 };
+
+// Rendering the test app takes seconds on a loaded machine.
+jest.setTimeout(60_000);
 
 describe('FinopsPage', () => {
   it("shows legacy against sovereign with the dossier's figures, labelled estimate", async () => {

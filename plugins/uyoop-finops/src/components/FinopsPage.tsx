@@ -17,6 +17,7 @@ import {
 } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { finopsApiRef } from '../api';
+import { InvoicesCard } from './InvoicesCard';
 import {
   BudgetChart,
   ForecastChart,
@@ -250,6 +251,9 @@ export const FinopsPage = () => {
               </TableBody>
             </Table>
           </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InvoicesCard />
         </Grid>
       </Grid>
     </Content>
