@@ -74,8 +74,14 @@ function jestOutcome(status: string): Outcome {
   return 'skipped';
 }
 
+/** The first line that says something (jest starts with a "● Test suite failed to run" heading). */
 function firstLine(text: string | undefined): string {
-  return (text ?? '').trim().split('\n')[0] ?? '';
+  return (
+    (text ?? '')
+      .split('\n')
+      .map(l => l.trim())
+      .find(l => l && !/^●/.test(l)) ?? ''
+  );
 }
 
 /** Reads a jest `--json` report. */
@@ -100,7 +106,7 @@ export function summarizeJest(report: string, json: unknown): ReportSummary {
       problems.push({
         report,
         message: `${file.name} did not run: ${firstLine(
-          file.testExecError?.message ?? file.message,
+          file.testExecError?.message || file.message,
         )}`,
       });
   }
