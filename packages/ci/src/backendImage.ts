@@ -7,8 +7,10 @@
  */
 import {
   appendFileSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -59,6 +61,9 @@ export function baseKey(c: ImageContext): string {
 
 const q = { quiet: true, verbose: false } as const;
 
+const tailOf = (file: string, lines = 20) =>
+  readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+
 async function imageLabel(image: string, label: string) {
   const out = await $({ ...q, nothrow: true })`buildah inspect --type image --format ${`{{index .OCIv1.Config.Labels "${label}"}}`} ${image}`;
   return out.exitCode === 0 ? out.stdout.trim() : undefined;
@@ -100,11 +105,22 @@ export async function buildBase(c: ImageContext): Promise<string> {
     rmSync(rootfs, { recursive: true, force: true });
     const log = join(dir, 'debootstrap.log');
     c.print(`debootstrap bookworm into ${rootfs} (about 3 min, log ${log})`);
-    const boot = await $({ ...q, nothrow: true })`debootstrap --variant=minbase --include=${BASE_PACKAGES.join(',')} bookworm ${rootfs} ${await bookwormMirror()}`;
-    if (boot.exitCode !== 0) {
-      writeFileSync(log, boot.stdout + boot.stderr);
-      throw new Error(`debootstrap failed, see ${log}:\n${boot.stderr.split('\n').slice(-15).join('\n')}`);
-    }
+    const fd = openSync(log, 'w');
+    const boot = await $({
+      ...q,
+      nothrow: true,
+      stdio: ['ignore', fd, fd],
+    })`debootstrap --variant=minbase --include=${BASE_PACKAGES.join(
+      ',',
+    )} bookworm ${rootfs} ${await bookwormMirror()}`.finally(() =>
+      closeSync(fd),
+    );
+    if (boot.exitCode !== 0)
+      throw new Error(
+        `debootstrap failed (exit ${boot.exitCode}), see ${log}:\n${tailOf(
+          log,
+        )}`,
+      );
     // Node from the tarball the repository fetches (binary and headers).
     for (const sub of ['bin', 'include', 'lib', 'share'])
       if (existsSync(join(node, sub)))
