@@ -14,16 +14,20 @@ jest.setTimeout(180_000);
 // eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
 
-/** Log lines at level error, and any line about a request that got a 4xx/5xx from the backend itself. */
+/**
+ * Log lines at level error, requests the backend answered with a 5xx, and
+ * any failed call to the events bus (a 404 there means no events backend).
+ * A 404 for a catalog entity that is not ingested yet is a normal answer.
+ */
 export function problemLines(output: string): string[] {
   return plain(output)
     .split('\n')
     .filter(
       line =>
-        /\s(error|fatal)\s/i.test(line) ||
-        /\b(40[0-9]|5[0-9][0-9])\b.*\/api\/|\/api\/.*\b(40[0-9]|5[0-9][0-9])\b/.test(
-          line,
-        ),
+        /^\S+ \S+ error /.test(line) ||
+        // (readiness answers 503 until start-up is over: that is its job)
+        /url="(?!\/\.backstage\/health)[^"]*" status=5\d\d\b/.test(line) ||
+        /url="\/api\/events\/[^"]*" status=[45]\d\d\b/.test(line),
     );
 }
 
@@ -87,7 +91,12 @@ describe('a normal start of the portal backend', () => {
   });
 
   it('serves the events bus that the plugins subscribe through', async () => {
-    expect(backend.output()).toContain('events');
-    expect(plain(backend.output())).not.toMatch(/events\/bus.*404|404.*events\/bus/);
+    // With no events backend the route does not exist (404); with it, the
+    // bus is there and asks for credentials.
+    const res = await fetch(
+      `${baseUrl}/api/events/bus/v1/subscriptions/start-log-probe`,
+      { method: 'PUT' },
+    );
+    expect(res.status).toBe(401);
   });
 });
