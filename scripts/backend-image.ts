@@ -5,11 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  buildBackendImage,
-  buildBase,
-  imageContext,
-} from '@internal/ci';
+import { buildBackendImage, buildBase, imageContext } from '@internal/ci';
 
 const usage = `usage: yarn backend-image base | build [--skip-bundle]
   base           the base image (Debian 12 + Node 22), cached by version

@@ -82,7 +82,9 @@ describe('the production image', () => {
         },
       }),
     );
-    await $(q)`buildah copy --chown 1000:1000 ${container} ${config} /app/app-config.local.yaml`;
+    await $(
+      q,
+    )`buildah copy --chown 1000:1000 ${container} ${config} /app/app-config.local.yaml`;
     const env = {
       ...SECRETS,
       POSTGRES_HOST: postgres.host,
@@ -166,7 +168,9 @@ describe('the production image', () => {
   });
 
   it('runs the backend as the unprivileged node user on the pinned Node', async () => {
-    const out = await $(q)`buildah run --isolation chroot ${container!} -- sh -c ${'id -un; node -v'}`;
+    const out = await $(
+      q,
+    )`buildah run --isolation chroot ${container!} -- sh -c ${'id -un; node -v'}`;
     const versions = imageContext(repoRoot);
     expect(out.stdout.trim().split('\n')).toEqual([
       'node',

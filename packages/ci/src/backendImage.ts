@@ -38,7 +38,8 @@ export function imageContext(
 ): ImageContext {
   const versions = readFileSync(join(repoRoot, 'infra/versions.env'), 'utf8');
   const nodeVersion = /^NODE_VERSION=(\S+)/m.exec(versions)?.[1];
-  if (!nodeVersion) throw new Error('NODE_VERSION missing in infra/versions.env');
+  if (!nodeVersion)
+    throw new Error('NODE_VERSION missing in infra/versions.env');
   return {
     repoRoot,
     cache: process.env.UYOOP_CACHE ?? join(homedir(), '.cache/uyoop'),
@@ -65,13 +66,18 @@ const tailOf = (file: string, lines = 20) =>
   readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 
 async function imageLabel(image: string, label: string) {
-  const out = await $({ ...q, nothrow: true })`buildah inspect --type image --format ${`{{index .OCIv1.Config.Labels "${label}"}}`} ${image}`;
+  const out = await $({
+    ...q,
+    nothrow: true,
+  })`buildah inspect --type image --format ${`{{index .OCIv1.Config.Labels "${label}"}}`} ${image}`;
   return out.exitCode === 0 ? out.stdout.trim() : undefined;
 }
 
 /** The apt source that serves bookworm on this machine: no mirror is written in the repo. */
 async function bookwormMirror(): Promise<string> {
-  const out = await $(q)`apt-get indextargets --format ${'$(REPO_URI) $(RELEASE)'}`;
+  const out = await $(
+    q,
+  )`apt-get indextargets --format ${'$(REPO_URI) $(RELEASE)'}`;
   const line = out.stdout
     .split('\n')
     .map(l => l.split(' '))
@@ -124,10 +130,19 @@ export async function buildBase(c: ImageContext): Promise<string> {
     // Node from the tarball the repository fetches (binary and headers).
     for (const sub of ['bin', 'include', 'lib', 'share'])
       if (existsSync(join(node, sub)))
-        await $(q)`cp -a ${join(node, sub)}/. ${join(rootfs, 'usr/local', sub)}/`;
-    await $(q)`chroot ${rootfs} useradd --uid 1000 --user-group --create-home --shell /bin/bash node`;
+        await $(q)`cp -a ${join(node, sub)}/. ${join(
+          rootfs,
+          'usr/local',
+          sub,
+        )}/`;
+    await $(
+      q,
+    )`chroot ${rootfs} useradd --uid 1000 --user-group --create-home --shell /bin/bash node`;
     await $(q)`chroot ${rootfs} apt-get clean`;
-    await $(q)`rm -rf ${join(rootfs, 'var/lib/apt/lists')} ${join(rootfs, 'var/cache/apt/archives')}`;
+    await $(q)`rm -rf ${join(rootfs, 'var/lib/apt/lists')} ${join(
+      rootfs,
+      'var/cache/apt/archives',
+    )}`;
     await $(q)`mkdir -p ${join(rootfs, 'var/lib/apt/lists/partial')}`;
     await $(q)`tar -C ${rootfs} --numeric-owner -cf ${tarball}.partial .`;
     renameSync(`${tarball}.partial`, tarball);
@@ -147,7 +162,9 @@ export async function buildBase(c: ImageContext): Promise<string> {
       '',
     ].join('\n'),
   );
-  await $(q)`buildah bud --isolation chroot --quiet -f ${containerfile} -t ${name} ${dir}`;
+  await $(
+    q,
+  )`buildah bud --isolation chroot --quiet -f ${containerfile} -t ${name} ${dir}`;
   return name;
 }
 
@@ -174,12 +191,17 @@ export async function buildBackendImage(
     verbose: false,
     quiet: options.log !== undefined,
   });
-  const check = (step: string, out: { exitCode: number | null; stdout: string; stderr: string }) => {
+  const check = (
+    step: string,
+    out: { exitCode: number | null; stdout: string; stderr: string },
+  ) => {
     if (options.log)
       appendFileSync(options.log, `--- ${step}\n${out.stdout}${out.stderr}`);
     if (out.exitCode !== 0)
       throw new Error(
-        `${step} failed (exit ${out.exitCode})${options.log ? `, see ${options.log}` : ''}:\n${(out.stderr || out.stdout)
+        `${step} failed (exit ${out.exitCode})${
+          options.log ? `, see ${options.log}` : ''
+        }:\n${(out.stderr || out.stdout)
           .trim()
           .split('\n')
           .slice(-20)
@@ -189,15 +211,23 @@ export async function buildBackendImage(
   if (!options.skipBundle) {
     c.print('building the backend bundle (yarn build:backend)');
     const yarn = join(c.repoRoot, '.yarn/releases/yarn-4.13.0.cjs');
-    check('yarn build:backend', await run`${process.execPath} ${yarn} build:backend`);
+    check(
+      'yarn build:backend',
+      await run`${process.execPath} ${yarn} build:backend`,
+    );
   }
-  const registry = (await $({ ...q, nothrow: true })`npm config get registry`).stdout.trim();
+  const registry = (
+    await $({ ...q, nothrow: true })`npm config get registry`
+  ).stdout.trim();
   const ca = process.env.NODE_EXTRA_CA_CERTS;
-  const secret = ca && existsSync(ca) ? ['--secret', `id=ca-bundle,src=${ca}`] : [];
+  const secret =
+    ca && existsSync(ca) ? ['--secret', `id=ca-bundle,src=${ca}`] : [];
   c.print(`building ${backendImageName} from packages/backend/Dockerfile`);
   check(
     'buildah bud',
-    await run`buildah bud --isolation chroot --layers --build-arg ${`BASE_IMAGE=${base}`} --build-arg ${`NPM_REGISTRY=${registry || 'https://registry.npmjs.org/'}`} ${secret} -f packages/backend/Dockerfile -t ${backendImageName} .`,
+    await run`buildah bud --isolation chroot --layers --build-arg ${`BASE_IMAGE=${base}`} --build-arg ${`NPM_REGISTRY=${
+      registry || 'https://registry.npmjs.org/'
+    }`} ${secret} -f packages/backend/Dockerfile -t ${backendImageName} .`,
   );
   return backendImageName;
 }

@@ -91,7 +91,8 @@ export async function runPrepare(
   const started = Date.now();
   const running = new Map<string, PrepareStep>();
 
-  for (const step of steps) print(`prepare ${step.name}: started, log ${step.log}`);
+  for (const step of steps)
+    print(`prepare ${step.name}: started, log ${step.log}`);
   const heartbeat = setInterval(() => {
     const elapsed = duration(Date.now() - started);
     for (const step of running.values())

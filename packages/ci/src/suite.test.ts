@@ -2,10 +2,10 @@
  * The suite's order and clean-up, with a recording runner in place of yarn;
  * the reports it reads are the real ones from fixtures/.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSuite, SuiteCommand } from './suite';
+import { runSuite, SuiteCommand, yarnExec } from './suite';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 
@@ -22,9 +22,13 @@ describe('the suite', () => {
     const exec = async (c: SuiteCommand) => {
       ran.push(c.title);
       const out = c.yarn.find(a => a.startsWith('--outputFile='));
-      if (out) copyFileSync(join(fixtures, 'jest-report.json'), out.split('=')[1]);
+      if (out)
+        copyFileSync(join(fixtures, 'jest-report.json'), out.split('=')[1]);
       if (c.env?.PLAYWRIGHT_JSON_OUTPUT_NAME)
-        copyFileSync(join(fixtures, 'playwright-report.json'), c.env.PLAYWRIGHT_JSON_OUTPUT_NAME);
+        copyFileSync(
+          join(fixtures, 'playwright-report.json'),
+          c.env.PLAYWRIGHT_JSON_OUTPUT_NAME,
+        );
       return failing.includes(c.title) ? 1 : 0;
     };
     return { ran, exec };
@@ -94,5 +98,40 @@ describe('the suite', () => {
     );
     expect(outcome.exitCode).toBe(1);
     expect(outcome.summary.failed).toBe(4);
+  });
+});
+
+describe('the yarn commands of the suite', () => {
+  jest.setTimeout(60_000);
+  const repoRoot = join(__dirname, '..', '..', '..');
+  const exec = yarnExec(
+    repoRoot,
+    join(repoRoot, '.yarn/releases/yarn-4.13.0.cjs'),
+  );
+
+  it('runs yarn in the repository, its output in the step log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uyoop-suite-'));
+    try {
+      const log = join(dir, 'version.log');
+      expect(
+        await exec({ title: 'yarn version', yarn: ['--version'], log }),
+      ).toBe(0);
+      expect(readFileSync(log, 'utf8').trim()).toBe('4.13.0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('returns the exit code of a failed command', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uyoop-suite-'));
+    try {
+      const log = join(dir, 'missing.log');
+      expect(
+        await exec({ title: 'missing', yarn: ['run', 'no-such-script'], log }),
+      ).not.toBe(0);
+      expect(readFileSync(log, 'utf8')).toContain('no-such-script');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -111,7 +111,9 @@ describe('the suite summary', () => {
       const s = summarize([readReport('playwright', join(dir, 'e2e.json'))]);
       expect(summaryLine(s)).toBe('tests: 0 passed, 1 failed, 0 skipped');
       expect(verdict(s)).toEqual([
-        expect.stringMatching(/e2e\.json: Error: Process from config\.webServer exited early/),
+        expect.stringMatching(
+          /e2e\.json: Error: Process from config\.webServer exited early/,
+        ),
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
