@@ -67,7 +67,7 @@ describe('the production image', () => {
     });
 
     container = (
-      await $(q)`buildah from --pull-never --quiet ${image}`
+      await $(q)`buildah from --pull=never --quiet ${image}`
     ).stdout.trim();
     // Only what differs on this machine: the addresses. The catalog is the image's.
     const config = join(dir, 'app-config.local.yaml');
@@ -101,6 +101,8 @@ describe('the production image', () => {
         'run',
         '--isolation',
         'chroot',
+        '--network',
+        'host',
         ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
         container,
         '--',
