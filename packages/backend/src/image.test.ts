@@ -8,7 +8,13 @@
  * ships inside the image.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
@@ -39,6 +45,51 @@ const SECRETS = {
 };
 
 const q = { quiet: true, verbose: false } as const;
+
+/** Every process below `pid`, children first found through /proc. */
+function descendants(pid: number): number[] {
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children = tasks.flatMap(tid => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      return [];
+    }
+  });
+  return children.flatMap(child => [child, ...descendants(child)]);
+}
+
+/**
+ * Stops `buildah run` and the backend it started (which may sit in a session
+ * of its own): TERM to all of them, KILL to what is left after 15 s.
+ */
+async function stopTree(started: Started) {
+  const pid = started.process.pid;
+  if (!pid) return;
+  const pids = [pid, ...descendants(pid)];
+  const signal = (s: NodeJS.Signals) =>
+    pids.forEach(p => {
+      try {
+        process.kill(p, s);
+      } catch {
+        // already gone
+      }
+    });
+  signal('SIGTERM');
+  const exited = await Promise.race([
+    started.stop().then(() => true),
+    new Promise<boolean>(r => setTimeout(() => r(false), 15_000)),
+  ]);
+  if (!exited) signal('SIGKILL');
+}
 
 describe('the production image', () => {
   let dir: string;
@@ -141,7 +192,7 @@ describe('the production image', () => {
   });
 
   afterAll(async () => {
-    await backend?.stop();
+    if (backend) await stopTree(backend);
     if (container) await $({ ...q, nothrow: true })`buildah rm ${container}`;
     await oidc?.stop();
     await postgres?.stop();

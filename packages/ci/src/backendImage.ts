@@ -211,9 +211,12 @@ export async function buildBackendImage(
   if (!options.skipBundle) {
     c.print('building the backend bundle (yarn build:backend)');
     const yarn = join(c.repoRoot, '.yarn/releases/yarn-4.13.0.cjs');
+    // A production build whoever calls it (a test runner sets NODE_ENV=test,
+    // which the frontend's browserslist has no entry for).
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
     check(
       'yarn build:backend',
-      await run`${process.execPath} ${yarn} build:backend`,
+      await run({ env })`${process.execPath} ${yarn} build:backend`,
     );
   }
   const registry = (
