@@ -75,6 +75,16 @@ function jestOutcome(status: string): Outcome {
 }
 
 /** The first line that says something (jest starts with a "● Test suite failed to run" heading). */
+/**
+ * expected: passed as expected; flaky: passed on a retry; unexpected: failed;
+ * skipped: test.skip or fixme, or never reached.
+ */
+function playwrightOutcome(status: string): Outcome {
+  if (status === 'expected' || status === 'flaky') return 'passed';
+  if (status === 'skipped') return 'skipped';
+  return 'failed';
+}
+
 function firstLine(text: string | undefined): string {
   return (
     (text ?? '')
@@ -132,14 +142,7 @@ export function summarizePlaywright(
         tests.push({
           report,
           name: [...here, spec.title].join(' › '),
-          // expected: passed as expected; flaky: passed on a retry;
-          // unexpected: failed; skipped: test.skip / fixme, or never reached.
-          outcome:
-            test.status === 'expected' || test.status === 'flaky'
-              ? 'passed'
-              : test.status === 'skipped'
-              ? 'skipped'
-              : 'failed',
+          outcome: playwrightOutcome(test.status),
         });
     for (const child of suite.suites ?? []) walk(child, here);
   };
