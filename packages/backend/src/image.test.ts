@@ -205,7 +205,7 @@ describe('the production image', () => {
 
   it('loads the catalog shipped inside the image into PostgreSQL', async () => {
     // core-prod is a Resource of catalog/nodes.yaml, copied into the image.
-    await until(
+    const found = await until(
       'core-prod in the catalog',
       async () => {
         const rows = await postgres
@@ -214,10 +214,11 @@ describe('the production image', () => {
             "select count(*)::int as n from search where key = 'metadata.name' and value = 'core-prod'",
           )
           .catch(() => [{ n: 0 }]);
-        return rows[0].n > 0 ? true : undefined;
+        return rows[0].n > 0 ? rows[0].n : undefined;
       },
       120_000,
     );
+    expect(found).toBeGreaterThan(0);
   });
 
   it('runs the backend as the unprivileged node user on the pinned Node', async () => {

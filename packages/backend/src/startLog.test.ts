@@ -19,7 +19,7 @@ const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
  * any failed call to the events bus (a 404 there means no events backend).
  * A 404 for a catalog entity that is not ingested yet is a normal answer.
  */
-export function problemLines(output: string): string[] {
+function problemLines(output: string): string[] {
   return plain(output)
     .split('\n')
     .filter(
