@@ -7,6 +7,9 @@ import { createBackend } from '@backstage/backend-defaults';
 const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
+// The events bus: plugins (catalog, notifications, signals) publish and
+// subscribe through it; without it their subscriptions get 404s at start.
+backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
 
 // scaffolder plugin

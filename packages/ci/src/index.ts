@@ -1,0 +1,4 @@
+export * from './summary';
+export * from './prepare';
+export * from './suite';
+export * from './backendImage';
