@@ -141,7 +141,7 @@ describe('drills', () => {
         await new Promise(r => setImmediate(r));
 
       cluster.hangOn = undefined;
-      const second = await engineOn(cluster, { db });
+      const second = await engineOn(cluster, { db, newId: () => 'after-restart' });
       const [r] = await second.engine.recoverDrills();
       expect(r).toMatchObject({
         id: record.id,
