@@ -28,6 +28,8 @@ commands:
   drill NAMESPACE            delete NAMESPACE on purpose, restore it from its last good backup, measure RTO and RPO,
                              compare fingerprints; --backup NAME, --probe NAME=SELECTOR:COMMAND (repeatable: a
                              command whose output must be the same after the restore), --html FILE, --dry-run
+  backup NAMESPACE           a Velero backup (volumes by file system) verified against a fresh listing of the namespace's
+                             objects: exit 1, naming what is missing, when the backup is incomplete; --name NAME
   report DRILL-ID            a stored drill; --html FILE writes the standalone proof page
   drills                     the stored drills, newest first
   check                      restic check --read-data-subset (--subset 5%), result stored
@@ -45,7 +47,7 @@ interface Args {
   bools: Set<string>;
 }
 
-const VALUED = ['backup', 'probe', 'html', 'db', 'subset'];
+const VALUED = ['backup', 'probe', 'html', 'db', 'subset', 'name'];
 const BOOLS = ['json', 'dry-run', 'help'];
 
 export function parseArgs(argv: string[]): Args {
@@ -86,15 +88,15 @@ export async function drpCli(
   let args: Args;
   let probes: DataProbe[];
   const [command, ...rest] = argv;
-  const known = ['preflight', 'inventory', 'drill', 'report', 'drills', 'check'];
+  const known = ['preflight', 'inventory', 'backup', 'drill', 'report', 'drills', 'check'];
   try {
     if (!command || !known.includes(command))
       throw new UsageError(command ? `unknown command "${command}"` : '');
     args = parseArgs(rest);
     probes = (args.flags.probe ?? []).map(parseProbe);
-    if (['drill', 'report'].includes(command) && args.positional.length !== 1)
+    if (['backup', 'drill', 'report'].includes(command) && args.positional.length !== 1)
       throw new UsageError(
-        `${command} needs one ${command === 'drill' ? 'NAMESPACE' : 'DRILL-ID'}`,
+        `${command} needs one ${command === 'report' ? 'DRILL-ID' : 'NAMESPACE'}`,
       );
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -141,6 +143,23 @@ export async function drpCli(
           ),
         ]);
         return 0;
+      }
+      case 'backup': {
+        const { backup, verification: v } = await engine.backupNamespace(
+          args.positional[0],
+          args.flags.name?.[0],
+        );
+        const ok = backup.phase === 'Completed' && v.complete;
+        print({ backup, verification: v }, () => [
+          `backup ${backup.name}: ${backup.phase}, ${backup.itemsBackedUp ?? '?'} items`,
+          v.complete
+            ? `verified: all ${v.objectsExpected} objects of ${v.namespace} are in it`
+            : `INCOMPLETE: ${v.missingObjects.length} of ${v.objectsExpected} objects missing${
+                v.missingKinds.length ? ` (kinds ${v.missingKinds.join(', ')})` : ''
+              }`,
+          ...v.missingObjects.map(o => `  missing ${o}`),
+        ]);
+        return ok ? 0 : 1;
       }
       case 'drill': {
         const namespace = args.positional[0];

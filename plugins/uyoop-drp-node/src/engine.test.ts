@@ -5,7 +5,9 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import { zxRunner } from '@internal/platform';
 import { drpCli } from './cli';
 import { drillReportHtml } from './report';
-import { engineOn, FakeCluster, testTools } from './testUtils';
+import { closeEngines, engineOn, FakeCluster, testTools } from './testUtils';
+
+afterAll(closeEngines);
 
 describe('engine', () => {
   it('inventory: backups newest first, and the RPO of every catalog service with a backup policy', async () => {

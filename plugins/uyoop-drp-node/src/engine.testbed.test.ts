@@ -160,6 +160,54 @@ describe('DRP engine on the testbed', () => {
     );
   });
 
+  it('a custom resource created just before a backup is in the backup or named as missing, never silently absent', async () => {
+    const group = `c${id}.drp.uyoop.io`;
+    await ext.createCustomResourceDefinition({
+      body: {
+        metadata: { name: `notes.${group}` },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: { plural: 'notes', singular: 'note', kind: 'Note' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      },
+    });
+    await until('the Note CRD to be served', async () =>
+      (await tool(tb, 'kubectl', ['api-resources', `--api-group=${group}`, '-o', 'name'])).includes('notes')
+        ? true
+        : undefined,
+    );
+    await custom.createNamespacedCustomObject({
+      group,
+      version: 'v1',
+      namespace,
+      plural: 'notes',
+      body: { apiVersion: `${group}/v1`, kind: 'Note', metadata: { name: 'fresh' }, text: 'just created' },
+    });
+    try {
+      const { backup, verification: v } = await engine.backupNamespace(namespace, `drp-verify-${id}`);
+      expect(backup.phase).toBe('Completed');
+      const note = `${group}/v1/Note ${namespace}/fresh`;
+      if (v.complete) expect(v.missingObjects).toEqual([]);
+      else expect(v.missingObjects).toContain(note);
+      // eslint-disable-next-line no-console
+      console.log(`backup verification: ${v.complete ? 'complete' : `missing ${v.missingObjects.join(', ')}`}`);
+    } finally {
+      await custom
+        .deleteNamespacedCustomObject({ group, version: 'v1', namespace, plural: 'notes', name: 'fresh' })
+        .catch(() => undefined);
+      await ext.deleteCustomResourceDefinition({ name: `notes.${group}` }).catch(() => undefined);
+    }
+  });
+
   it('drills the namespace: deleted, restored from its backup, identical objects and files, RTO and RPO recorded', async () => {
     const backup = `drp-drill-${id}`;
     await tool(tb, 'velero', [

@@ -18,6 +18,8 @@ export type { DrpTools } from './tools';
 export { judgeBucket, objectRetention, readBucket } from './buckets';
 export type { BucketState } from './buckets';
 export { coverageFindings, rpoPerService } from './coverage';
+export { verifyBackupContents } from './completeness';
+export type { BackupVerification } from './completeness';
 export {
   canonicalJson,
   comparableObject,

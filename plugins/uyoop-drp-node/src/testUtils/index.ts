@@ -30,6 +30,13 @@ export const testTools = {
   secrets: [],
 };
 
+const opened: Knex[] = [];
+
+/** Closes the stores engineOn opened (call in afterAll). */
+export async function closeEngines() {
+  await Promise.all(opened.splice(0).map(db => db.destroy()));
+}
+
 /** An engine on the fake cluster and a SQLite store (the same knex survives a "restart"). */
 export async function engineOn(
   cluster: FakeCluster,
@@ -37,6 +44,7 @@ export async function engineOn(
 ) {
   const platform = await loadPlatform();
   const db = options.db ?? sqliteKnex(':memory:');
+  if (!opened.includes(db)) opened.push(db);
   const clock = options.clock ?? fakeClock();
   let n = 0;
   const engine = new DrpEngine({
