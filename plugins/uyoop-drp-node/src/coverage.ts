@@ -59,10 +59,10 @@ export function coverageFindings(
         severity: 'error',
         area: 'coverage',
         subject: `namespace ${ns}`,
-        message: `no active Velero schedule backs it up (${platform.services
+        message: `no active Velero schedule backs it up, and ${platform.services
           .filter(s => s.namespace === ns && s.backup.includes('velero'))
           .map(s => s.name)
-          .join(', ')} need one)`,
+          .join(', ')} rely on one`,
       });
     else passed.push(`namespace ${ns} has a schedule`);
   }
@@ -115,6 +115,17 @@ export function coverageFindings(
   // Databases without a dump hook.
   for (const db of platform.databases) {
     if (db.engine === 'redis') continue; // a cache: nothing to dump
+    const beside = platform.services.filter(s => s.namespace === db.namespace);
+    if (beside.length && beside.every(s => s.runtime !== 'k3s')) {
+      // A compose stack's database is dumped by a restic job on its host, out of the cluster's sight.
+      findings.push({
+        severity: 'warning',
+        area: 'coverage',
+        subject: `resource:${db.name}`,
+        message: `${db.engine} database of a ${beside[0].runtime} stack: its dump is a restic job on the host, which the cluster cannot show; check restic snapshots tagged ${db.name}`,
+      });
+      continue;
+    }
     const hooked = cluster.pods.some(
       p =>
         p.metadata?.namespace === db.namespace &&

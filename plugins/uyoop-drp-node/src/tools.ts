@@ -15,7 +15,7 @@ export interface DrpTools {
 
 /** Messages of a tool that could not reach the cluster or S3 at all. */
 const UNREACHABLE =
-  /unable to connect to the server|connection refused|no such host|i\/o timeout|dial tcp|EHOSTUNREACH|ECONNREFUSED|ENOTFOUND|network is unreachable|the server could not find the requested resource.*velero/i;
+  /unable to connect to the server|was refused|connection refused|no such host|i\/o timeout|dial tcp|EHOSTUNREACH|ECONNREFUSED|ENOTFOUND|network is unreachable|the server could not find the requested resource.*velero/i;
 
 /**
  * Runs one of the tools through the platform's process layer, and turns a
@@ -48,7 +48,7 @@ export class ToolRunner {
           : String((e as Error).message);
       if (UNREACHABLE.test(text) || UNREACHABLE.test((e as Error).message))
         throw new ServiceUnavailableError(
-          `${tool === 'restic' ? 'the restic repository (S3)' : 'the cluster'} cannot be reached: ${firstLine(
+          `${tool === 'restic' ? 'the restic repository (S3)' : 'the cluster'} cannot be reached: ${reason(
             text,
           )} (check KUBECONFIG, the S3 endpoint and the network)`,
         );
@@ -70,6 +70,15 @@ export class ToolRunner {
     }
   }
 }
+
+/** The tool's own words on why: its last line that says so, without klog's prefix. */
+const reason = (t: string) => {
+  const lines = t
+    .split('\n')
+    .map(l => l.replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [^\]]+\] /, '').trim())
+    .filter(Boolean);
+  return lines.filter(l => UNREACHABLE.test(l)).at(-1) ?? lines[0] ?? '';
+};
 
 const firstLine = (t: string) =>
   t
