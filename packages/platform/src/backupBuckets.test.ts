@@ -6,7 +6,10 @@ import type { Bucket } from './model';
 describe('backup buckets', () => {
   it("come from the catalog: Velero's unlocked bucket and restic's bucket locked in COMPLIANCE for 30 days", async () => {
     const b = backupBuckets(await loadPlatform());
-    expect(b.velero).toMatchObject({ name: 'velero-backups', objectLock: 'none' });
+    expect(b.velero).toMatchObject({
+      name: 'velero-backups',
+      objectLock: 'none',
+    });
     expect(b.locked).toMatchObject({
       name: 'backups-locked',
       objectLock: 'compliance',
@@ -26,7 +29,9 @@ describe('backup buckets', () => {
     };
     const error = (() => {
       try {
-        return backupBuckets({ buckets: [velero, { ...velero, name: 'other' }] });
+        return backupBuckets({
+          buckets: [velero, { ...velero, name: 'other' }],
+        });
       } catch (e) {
         return e;
       }

@@ -21,7 +21,9 @@ export interface BackupBuckets {
  * else is a CatalogError naming what to fix, so the engine, the CLI and the
  * testbed never guess a bucket name.
  */
-export function backupBuckets(platform: Pick<Platform, 'buckets'>): BackupBuckets {
+export function backupBuckets(
+  platform: Pick<Platform, 'buckets'>,
+): BackupBuckets {
   const ours = platform.buckets.filter(b => b.system === BACKUP_SYSTEM);
   const unlocked = ours.filter(b => b.objectLock === 'none');
   const locked = ours.filter(b => b.objectLock !== 'none');

@@ -28,20 +28,26 @@ const drpAdmin = 'user:default/drp-admin';
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, { credentials }) =>
     requests.map(r => {
-      const user = (credentials.principal as { userEntityRef?: string }).userEntityRef;
+      const user = (credentials.principal as { userEntityRef?: string })
+        .userEntityRef;
       const name = 'permission' in r ? r.permission.name : '';
-      const allowed =
-        [drpDrillPermission.name, drpInPlaceRestorePermission.name].includes(name)
-          ? user === drpAdmin
-          : name === drpScratchRestorePermission.name
-            ? user === drpAdmin || user === admin
-            : true;
+      const allowed = [
+        drpDrillPermission.name,
+        drpInPlaceRestorePermission.name,
+      ].includes(name)
+        ? user === drpAdmin
+        : name === drpScratchRestorePermission.name
+        ? user === drpAdmin || user === admin
+        : true;
       return { result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
     }),
 });
 
 async function start(options: DrpPluginOptions) {
-  const events: { options: AuditorServiceCreateEventOptions; outcome?: string }[] = [];
+  const events: {
+    options: AuditorServiceCreateEventOptions;
+    outcome?: string;
+  }[] = [];
   const auditor = mockServices.auditor.mock({
     createEvent: async opts => {
       const e: (typeof events)[number] = { options: opts };
@@ -64,7 +70,9 @@ async function start(options: DrpPluginOptions) {
       mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
     ],
   });
-  const base = `http://127.0.0.1:${(backend.server.address() as { port: number }).port}/api/drp`;
+  const base = `http://127.0.0.1:${
+    (backend.server.address() as { port: number }).port
+  }/api/drp`;
   const call = (method: string, path: string, user: string, body?: unknown) =>
     fetch(`${base}${path}`, {
       method,
@@ -91,7 +99,12 @@ describe('drp backend routes', () => {
     app = await start({
       runner: cluster.runner,
       env: {},
-      overrides: { tools: testTools, now: clock.now, sleep: clock.sleep, pollMs: 1000 },
+      overrides: {
+        tools: testTools,
+        now: clock.now,
+        sleep: clock.sleep,
+        pollMs: 1000,
+      },
     });
   });
   afterEach(() => app.backend.stop());
@@ -107,11 +120,15 @@ describe('drp backend routes', () => {
     expect((await res.json()).error.message).toBe(
       'uyoop.drp.restore.in-place is not granted to user:default/guest',
     );
-    expect(cluster.calls.filter(l => l.startsWith('velero restore'))).toEqual([]);
+    expect(cluster.calls.filter(l => l.startsWith('velero restore'))).toEqual(
+      [],
+    );
   });
 
   it('403 for an admin asking for a drill: drills are for drp-admins', async () => {
-    const res = await app.call('POST', '/drills', admin, { namespace: 'prod-web' });
+    const res = await app.call('POST', '/drills', admin, {
+      namespace: 'prod-web',
+    });
     expect(res.status).toBe(403);
     expect(cluster.namespaces.get('prod-web')!.phase).toBe('Active');
   });
@@ -125,29 +142,52 @@ describe('drp backend routes', () => {
     });
     expect(res.status).toBe(202);
     const plan = await res.json();
-    expect(plan).toMatchObject({ mode: 'in-place', targetNamespace: 'prod-web', backup: 'nightly' });
+    expect(plan).toMatchObject({
+      mode: 'in-place',
+      targetNamespace: 'prod-web',
+      backup: 'nightly',
+    });
     expect(cluster.calls).toContain(
       `velero restore create ${plan.restoreName} --from-backup nightly --include-namespaces prod-web --namespace velero`,
     );
-    expect(app.events.map(e => [e.options.eventId, e.options.severityLevel, e.options.meta, e.outcome])).toEqual([
+    expect(
+      app.events.map(e => [
+        e.options.eventId,
+        e.options.severityLevel,
+        e.options.meta,
+        e.outcome,
+      ]),
+    ).toEqual([
       [
         'restore',
         'high',
-        { actor: drpAdmin, mode: 'in-place', backup: 'nightly', namespace: 'prod-web' },
+        {
+          actor: drpAdmin,
+          mode: 'in-place',
+          backup: 'nightly',
+          namespace: 'prod-web',
+        },
         'success',
       ],
     ]);
   });
 
   it('202 for an admin restoring into a scratch namespace, mapped from the live one', async () => {
-    const res = await app.call('POST', '/restores', admin, { backup: 'nightly', namespace: 'prod-web' });
+    const res = await app.call('POST', '/restores', admin, {
+      backup: 'nightly',
+      namespace: 'prod-web',
+    });
     expect(res.status).toBe(202);
     const plan = await res.json();
     expect(plan.targetNamespace).toMatch(/^prod-web-restore-/);
-    expect(cluster.calls.find(l => l.startsWith('velero restore create'))).toContain(
-      `--namespace-mappings prod-web:${plan.targetNamespace}`,
+    expect(
+      cluster.calls.find(l => l.startsWith('velero restore create')),
+    ).toContain(`--namespace-mappings prod-web:${plan.targetNamespace}`);
+    const progress = await app.call(
+      'GET',
+      `/restores/${plan.restoreName}`,
+      developer,
     );
-    const progress = await app.call('GET', `/restores/${plan.restoreName}`, developer);
     expect(progress.status).toBe(200);
     expect((await progress.json()).phase).toBe('InProgress');
   });
@@ -159,38 +199,59 @@ describe('drp backend routes', () => {
       mode: 'in-place',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toBe('an in-place restore replaces prod-web: type its name to confirm');
+    expect((await res.json()).error.message).toBe(
+      'an in-place restore replaces prod-web: type its name to confirm',
+    );
     expect(app.events[0].outcome).toMatch(/^fail: /);
-    expect(cluster.calls.filter(l => l.startsWith('velero restore'))).toEqual([]);
+    expect(cluster.calls.filter(l => l.startsWith('velero restore'))).toEqual(
+      [],
+    );
   });
 
   it('404 for an unknown backup', async () => {
     const get = await app.call('GET', '/backups/nope', developer);
     expect(get.status).toBe(404);
     expect((await get.json()).error.message).toBe('no backup named nope');
-    const post = await app.call('POST', '/restores', admin, { backup: 'nope', namespace: 'prod-web' });
+    const post = await app.call('POST', '/restores', admin, {
+      backup: 'nope',
+      namespace: 'prod-web',
+    });
     expect(post.status).toBe(404);
   });
 
   it('409 for a second drill on the same namespace, while another namespace can still drill', async () => {
     cluster.hangOn = /^kubectl delete namespace prod-web/;
-    const first = await app.call('POST', '/drills', drpAdmin, { namespace: 'prod-web' });
+    const first = await app.call('POST', '/drills', drpAdmin, {
+      namespace: 'prod-web',
+    });
     expect(first.status).toBe(202);
     const drill = await first.json();
-    expect(drill).toMatchObject({ namespace: 'prod-web', status: 'running', actor: drpAdmin });
-    const second = await app.call('POST', '/drills', drpAdmin, { namespace: 'prod-web' });
+    expect(drill).toMatchObject({
+      namespace: 'prod-web',
+      status: 'running',
+      actor: drpAdmin,
+    });
+    const second = await app.call('POST', '/drills', drpAdmin, {
+      namespace: 'prod-web',
+    });
     expect(second.status).toBe(409);
-    expect((await second.json()).error.message).toBe(`drill ${drill.id} is still running on prod-web`);
+    expect((await second.json()).error.message).toBe(
+      `drill ${drill.id} is still running on prod-web`,
+    );
     expect(app.events.map(e => [e.options.eventId, e.outcome])).toEqual([
       ['drill', 'success'],
       ['drill', `fail: drill ${drill.id} is still running on prod-web`],
     ]);
-    const other = await app.call('POST', '/drills', drpAdmin, { namespace: 'prod-cloud' });
+    const other = await app.call('POST', '/drills', drpAdmin, {
+      namespace: 'prod-cloud',
+    });
     expect(other.status).toBe(202);
   });
 
   it('a drill ends with its record and its HTML report readable by everyone signed in', async () => {
-    const res = await app.call('POST', '/drills', drpAdmin, { namespace: 'prod-web' });
+    const res = await app.call('POST', '/drills', drpAdmin, {
+      namespace: 'prod-web',
+    });
     const { id } = await res.json();
     let record;
     for (let i = 0; i < 200; i++) {
@@ -198,12 +259,21 @@ describe('drp backend routes', () => {
       if (record.status !== 'running') break;
       await new Promise(r => setTimeout(r, 20));
     }
-    expect(record).toMatchObject({ status: 'succeeded', backup: 'nightly', rtoSeconds: 3, rpoSeconds: 8 * 3600 });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      backup: 'nightly',
+      rtoSeconds: 3,
+      rpoSeconds: 8 * 3600,
+    });
     const html = await app.call('GET', `/drills/${id}/report.html`, developer);
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await html.text()).toContain('<span class="succeeded">succeeded</span>');
-    expect((await app.call('GET', '/drills/unknown', developer)).status).toBe(404);
+    expect(await html.text()).toContain(
+      '<span class="succeeded">succeeded</span>',
+    );
+    expect((await app.call('GET', '/drills/unknown', developer)).status).toBe(
+      404,
+    );
   });
 });
 
@@ -228,7 +298,9 @@ current-context: c
       expect((await res.json()).error.message).toMatch(
         /^the cluster cannot be reached: .*127\.0\.0\.1:1.*\(check KUBECONFIG, the S3 endpoint and the network\)$/,
       );
-      const drill = await app.call('POST', '/drills', drpAdmin, { namespace: 'prod-web' });
+      const drill = await app.call('POST', '/drills', drpAdmin, {
+        namespace: 'prod-web',
+      });
       expect(drill.status).toBe(503);
     } finally {
       await app.backend.stop();

@@ -66,14 +66,18 @@ export function createDrpPlugin(options: DrpPluginOptions = {}) {
             drills =>
               drills.forEach(d =>
                 logger.warn(
-                  `drp: drill ${d.id} on ${d.namespace} was interrupted by a restart: ${d.status}${
+                  `drp: drill ${d.id} on ${
+                    d.namespace
+                  } was interrupted by a restart: ${d.status}${
                     d.error ? ` (${d.error})` : ''
                   }`,
                 ),
               ),
             e =>
               logger.error(
-                `drp: could not resolve interrupted drills: ${(e as Error).message}`,
+                `drp: could not resolve interrupted drills: ${
+                  (e as Error).message
+                }`,
               ),
           );
 
@@ -88,7 +92,9 @@ export function createDrpPlugin(options: DrpPluginOptions = {}) {
                 else logger.error(`drp: restic check failed: ${c.output}`);
               },
             });
-          for (const d of config.getOptionalConfigArray('drp.scheduledDrills') ?? []) {
+          for (const d of config.getOptionalConfigArray(
+            'drp.scheduledDrills',
+          ) ?? []) {
             const namespace = d.getString('namespace');
             await scheduler.scheduleTask({
               id: `drp-drill-${namespace}`,
@@ -101,16 +107,27 @@ export function createDrpPlugin(options: DrpPluginOptions = {}) {
                 });
                 const r = await done;
                 logger.info(
-                  `drp: scheduled drill ${r.id} on ${namespace}: ${r.status}${r.error ? ` (${r.error})` : ''}`,
+                  `drp: scheduled drill ${r.id} on ${namespace}: ${r.status}${
+                    r.error ? ` (${r.error})` : ''
+                  }`,
                 );
               },
             });
           }
 
           httpRouter.use(
-            await createRouter({ engine, httpAuth, permissions, auditor, logger }),
+            await createRouter({
+              engine,
+              httpAuth,
+              permissions,
+              auditor,
+              logger,
+            }),
           );
-          httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+          httpRouter.addAuthPolicy({
+            path: '/health',
+            allow: 'unauthenticated',
+          });
         },
       });
     },

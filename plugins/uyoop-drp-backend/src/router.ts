@@ -38,7 +38,9 @@ const field = (body: any, name: string, required = true) => {
     return undefined;
   }
   if (typeof v !== 'string' || !NAME.test(v))
-    throw new InputError(`${name} must be a Kubernetes name, got "${String(v)}"`);
+    throw new InputError(
+      `${name} must be a Kubernetes name, got "${String(v)}"`,
+    );
   return v;
 };
 
@@ -60,7 +62,9 @@ export async function createRouter(
 
   /** Checks the permission; returns the actor, for the audit record. */
   const authorize = async (req: Request, permission: BasicPermission) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const [decision] = await permissions.authorize([{ permission }], {
       credentials,
     });
@@ -70,7 +74,9 @@ export async function createRouter(
     };
     const actor = principal.userEntityRef ?? principal.subject ?? 'unknown';
     if (decision.result !== AuthorizeResult.ALLOW)
-      throw new NotAllowedError(`${permission.name} is not granted to ${actor}`);
+      throw new NotAllowedError(
+        `${permission.name} is not granted to ${actor}`,
+      );
     return actor;
   };
 
@@ -179,7 +185,9 @@ export async function createRouter(
     done.then(
       r =>
         logger.info(
-          `drill ${r.id} on ${r.namespace}: ${r.status}${r.error ? ` (${r.error})` : ''}`,
+          `drill ${r.id} on ${r.namespace}: ${r.status}${
+            r.error ? ` (${r.error})` : ''
+          }`,
         ),
       e => logger.error(`drill ${record.id}: ${(e as Error).message}`),
     );
@@ -202,7 +210,10 @@ export async function createRouter(
     await authorize(req, drpReadPermission);
     res
       .type('html')
-      .setHeader('Content-Disposition', `attachment; filename="drill-${req.params.id}.html"`)
+      .setHeader(
+        'Content-Disposition',
+        `attachment; filename="drill-${req.params.id}.html"`,
+      )
       .send(await engine.drillReport(req.params.id));
   });
 

@@ -45,9 +45,13 @@ export function planRestore(input: {
     );
   if (backup.namespaces.length && !backup.namespaces.includes(namespace))
     throw new PlanError(
-      `backup ${backup.name} holds ${backup.namespaces.join(', ')}, not ${namespace}`,
+      `backup ${backup.name} holds ${backup.namespaces.join(
+        ', ',
+      )}, not ${namespace}`,
     );
-  const restoreName = `${backup.name}-${suffix}`.slice(0, 63).replace(/-+$/, '');
+  const restoreName = `${backup.name}-${suffix}`
+    .slice(0, 63)
+    .replace(/-+$/, '');
   if (mode === 'in-place') {
     if (input.confirm !== namespace)
       throw new PlanError(
@@ -64,7 +68,8 @@ export function planRestore(input: {
     };
   }
   const target =
-    input.target ?? `${namespace}-restore-${suffix}`.slice(0, 63).replace(/-+$/, '');
+    input.target ??
+    `${namespace}-restore-${suffix}`.slice(0, 63).replace(/-+$/, '');
   if (!DNS_LABEL.test(target))
     throw new PlanError(`"${target}" is not a namespace name`);
   if (target === namespace)
@@ -144,12 +149,30 @@ export function measureDrill(r: DrillRecord): {
 /** Hints for Velero's restore messages that people keep asking about (velero#4223). */
 export function hintFor(message: string): string | undefined {
   const rules: [RegExp, string][] = [
-    [/already exists/i, 'the object was still there: restore into a scratch namespace, or delete it first'],
-    [/being terminated|terminating/i, 'the namespace was still terminating (velero#5697): wait until it is gone, or restore under a new name'],
-    [/could not find|not found|no matches for kind/i, 'the kind is unknown to the cluster: install its CRD before restoring'],
-    [/forbidden|unauthorized/i, "Velero's service account lacks the permission for this kind"],
-    [/hostpath|host path/i, 'Velero skips hostPath volumes: back the data up with restic'],
-    [/timed? ?out|deadline/i, 'the volume restore ran out of time: raise the node agent timeout or check the node agent logs'],
+    [
+      /already exists/i,
+      'the object was still there: restore into a scratch namespace, or delete it first',
+    ],
+    [
+      /being terminated|terminating/i,
+      'the namespace was still terminating (velero#5697): wait until it is gone, or restore under a new name',
+    ],
+    [
+      /could not find|not found|no matches for kind/i,
+      'the kind is unknown to the cluster: install its CRD before restoring',
+    ],
+    [
+      /forbidden|unauthorized/i,
+      "Velero's service account lacks the permission for this kind",
+    ],
+    [
+      /hostpath|host path/i,
+      'Velero skips hostPath volumes: back the data up with restic',
+    ],
+    [
+      /timed? ?out|deadline/i,
+      'the volume restore ran out of time: raise the node agent timeout or check the node agent logs',
+    ],
   ];
   return rules.find(([re]) => re.test(message))?.[1];
 }

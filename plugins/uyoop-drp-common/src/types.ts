@@ -153,6 +153,11 @@ export interface DrillRecord {
   after?: Fingerprint;
   diff?: FingerprintDiff;
   /** Velero's restore warnings and errors, one row per resource. */
-  restoreResults?: { resource: string; kind: 'error' | 'warning'; message: string; hint?: string }[];
+  restoreResults?: {
+    resource: string;
+    kind: 'error' | 'warning';
+    message: string;
+    hint?: string;
+  }[];
   error?: string;
 }

@@ -84,7 +84,9 @@ export async function objectRetention(
 
 const unreachable = (e: unknown) =>
   new ServiceUnavailableError(
-    `S3 cannot be reached: ${describeS3Error(e)} (check the S3 endpoint and the network)`,
+    `S3 cannot be reached: ${describeS3Error(
+      e,
+    )} (check the S3 endpoint and the network)`,
   );
 
 /** Compares a bucket as S3 has it with what the catalog says it must be. */

@@ -88,15 +88,28 @@ export async function drpCli(
   let args: Args;
   let probes: DataProbe[];
   const [command, ...rest] = argv;
-  const known = ['preflight', 'inventory', 'backup', 'drill', 'report', 'drills', 'check'];
+  const known = [
+    'preflight',
+    'inventory',
+    'backup',
+    'drill',
+    'report',
+    'drills',
+    'check',
+  ];
   try {
     if (!command || !known.includes(command))
       throw new UsageError(command ? `unknown command "${command}"` : '');
     args = parseArgs(rest);
     probes = (args.flags.probe ?? []).map(parseProbe);
-    if (['backup', 'drill', 'report'].includes(command) && args.positional.length !== 1)
+    if (
+      ['backup', 'drill', 'report'].includes(command) &&
+      args.positional.length !== 1
+    )
       throw new UsageError(
-        `${command} needs one ${command === 'report' ? 'DRILL-ID' : 'NAMESPACE'}`,
+        `${command} needs one ${
+          command === 'report' ? 'DRILL-ID' : 'NAMESPACE'
+        }`,
       );
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -116,29 +129,49 @@ export async function drpCli(
         print(r, () => [
           ...r.passed.map(p => `ok    ${p}`),
           ...r.findings.map(
-            f => `${f.severity === 'error' ? 'FAIL ' : 'warn '} ${f.subject}: ${f.message}`,
+            f =>
+              `${f.severity === 'error' ? 'FAIL ' : 'warn '} ${f.subject}: ${
+                f.message
+              }`,
           ),
           r.ok
             ? 'preflight passed'
-            : `preflight failed: ${r.findings.filter(f => f.severity === 'error').length} problems`,
+            : `preflight failed: ${
+                r.findings.filter(f => f.severity === 'error').length
+              } problems`,
         ]);
         return r.ok ? 0 : 1;
       }
       case 'inventory': {
         const inv = await engine.inventory();
         print(inv, () => [
-          `storage locations: ${inv.locations.map(l => `${l.name} (${l.bucket}) ${l.phase}`).join(', ') || 'none'}`,
-          `schedules: ${inv.schedules.map(s => `${s.name} "${s.cron}" ${s.namespaces.join(',')}`).join('; ') || 'none'}`,
+          `storage locations: ${
+            inv.locations
+              .map(l => `${l.name} (${l.bucket}) ${l.phase}`)
+              .join(', ') || 'none'
+          }`,
+          `schedules: ${
+            inv.schedules
+              .map(s => `${s.name} "${s.cron}" ${s.namespaces.join(',')}`)
+              .join('; ') || 'none'
+          }`,
           `backups: ${inv.backups.length}`,
           ...inv.backups
             .slice(0, 20)
-            .map(b => `  ${b.name}  ${b.phase}  ${b.startedAt ?? ''}  ${b.namespaces.join(',')}`),
+            .map(
+              b =>
+                `  ${b.name}  ${b.phase}  ${
+                  b.startedAt ?? ''
+                }  ${b.namespaces.join(',')}`,
+            ),
           `restic snapshots: ${inv.snapshots.length}`,
           'RPO per service:',
           ...inv.rpo.map(
             r =>
               `  ${r.service} (${r.tiers.join('+')}): ${
-                r.rpoSeconds === undefined ? 'NO BACKUP' : formatSeconds(r.rpoSeconds)
+                r.rpoSeconds === undefined
+                  ? 'NO BACKUP'
+                  : formatSeconds(r.rpoSeconds)
               }`,
           ),
         ]);
@@ -151,11 +184,17 @@ export async function drpCli(
         );
         const ok = backup.phase === 'Completed' && v.complete;
         print({ backup, verification: v }, () => [
-          `backup ${backup.name}: ${backup.phase}, ${backup.itemsBackedUp ?? '?'} items`,
+          `backup ${backup.name}: ${backup.phase}, ${
+            backup.itemsBackedUp ?? '?'
+          } items`,
           v.complete
             ? `verified: all ${v.objectsExpected} objects of ${v.namespace} are in it`
-            : `INCOMPLETE: ${v.missingObjects.length} of ${v.objectsExpected} objects missing${
-                v.missingKinds.length ? ` (kinds ${v.missingKinds.join(', ')})` : ''
+            : `INCOMPLETE: ${v.missingObjects.length} of ${
+                v.objectsExpected
+              } objects missing${
+                v.missingKinds.length
+                  ? ` (kinds ${v.missingKinds.join(', ')})`
+                  : ''
               }`,
           ...v.missingObjects.map(o => `  missing ${o}`),
         ]);
@@ -195,21 +234,35 @@ export async function drpCli(
         if (!json) io.err(`drill ${record.id} on ${namespace} started`);
         const r = await done;
         if (args.flags.html)
-          await io.writeFile(args.flags.html[0], await engine.drillReport(r.id));
+          await io.writeFile(
+            args.flags.html[0],
+            await engine.drillReport(r.id),
+          );
         print(r, () => [
           `drill ${r.id}: ${r.status}${r.error ? ` (${r.error})` : ''}`,
-          `RTO ${formatSeconds(r.rtoSeconds)}, RPO ${formatSeconds(r.rpoSeconds)}`,
+          `RTO ${formatSeconds(r.rtoSeconds)}, RPO ${formatSeconds(
+            r.rpoSeconds,
+          )}`,
         ]);
         return r.status === 'succeeded' ? 0 : 1;
       }
       case 'report': {
         const r = await engine.drill(args.positional[0]);
         if (args.flags.html)
-          await io.writeFile(args.flags.html[0], await engine.drillReport(r.id));
+          await io.writeFile(
+            args.flags.html[0],
+            await engine.drillReport(r.id),
+          );
         print(r, () => [
-          `drill ${r.id} on ${r.namespace}: ${r.status}${r.error ? ` (${r.error})` : ''}`,
-          `backup ${r.backup ?? '-'}, RTO ${formatSeconds(r.rtoSeconds)}, RPO ${formatSeconds(r.rpoSeconds)}`,
-          ...r.timeline.map(s => `  ${s.at}  ${s.step}${s.detail ? `  ${s.detail}` : ''}`),
+          `drill ${r.id} on ${r.namespace}: ${r.status}${
+            r.error ? ` (${r.error})` : ''
+          }`,
+          `backup ${r.backup ?? '-'}, RTO ${formatSeconds(
+            r.rtoSeconds,
+          )}, RPO ${formatSeconds(r.rpoSeconds)}`,
+          ...r.timeline.map(
+            s => `  ${s.at}  ${s.step}${s.detail ? `  ${s.detail}` : ''}`,
+          ),
         ]);
         return 0;
       }
@@ -218,14 +271,23 @@ export async function drpCli(
         print(list, () =>
           list.map(
             r =>
-              `${r.id}  ${r.namespace}  ${r.status}  ${r.startedAt}  RTO ${formatSeconds(r.rtoSeconds)}  RPO ${formatSeconds(r.rpoSeconds)}`,
+              `${r.id}  ${r.namespace}  ${r.status}  ${
+                r.startedAt
+              }  RTO ${formatSeconds(r.rtoSeconds)}  RPO ${formatSeconds(
+                r.rpoSeconds,
+              )}`,
           ),
         );
         return 0;
       }
       case 'check': {
         const c = await engine.check(args.flags.subset?.[0]);
-        print(c, () => [`restic check ${c.subset} of ${c.repository}: ${c.ok ? 'ok' : 'FAILED'}`, c.output]);
+        print(c, () => [
+          `restic check ${c.subset} of ${c.repository}: ${
+            c.ok ? 'ok' : 'FAILED'
+          }`,
+          c.output,
+        ]);
         return c.ok ? 0 : 1;
       }
     }

@@ -30,11 +30,16 @@ describe('backup completeness', () => {
   });
 
   it('names one object missing from a kind the backup holds', () => {
-    const v = verifyBackupContents('nightly', 'prod-web', [...live, obj('v1', 'ConfigMap', 'extra')], {
-      'v1/ConfigMap': ['prod-web/settings'],
-      'apps/v1/Deployment': ['prod-web/ghost'],
-      'drp.uyoop.io/v1/Site': ['prod-web/www'],
-    });
+    const v = verifyBackupContents(
+      'nightly',
+      'prod-web',
+      [...live, obj('v1', 'ConfigMap', 'extra')],
+      {
+        'v1/ConfigMap': ['prod-web/settings'],
+        'apps/v1/Deployment': ['prod-web/ghost'],
+        'drp.uyoop.io/v1/Site': ['prod-web/www'],
+      },
+    );
     expect(v.complete).toBe(false);
     expect(v.missingKinds).toEqual([]);
     expect(v.missingObjects).toEqual(['v1/ConfigMap prod-web/extra']);

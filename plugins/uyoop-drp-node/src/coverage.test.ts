@@ -24,9 +24,18 @@ function prodWeb(fixed: boolean) {
     metadata: {
       name: 'ghost-0',
       namespace: 'prod-web',
-      annotations: fixed ? { 'backup.velero.io/backup-volumes': 'content' } : {},
+      annotations: fixed
+        ? { 'backup.velero.io/backup-volumes': 'content' }
+        : {},
     },
-    spec: { volumes: [{ name: 'content', persistentVolumeClaim: { claimName: 'ghost-content' } }] },
+    spec: {
+      volumes: [
+        {
+          name: 'content',
+          persistentVolumeClaim: { claimName: 'ghost-content' },
+        },
+      ],
+    },
   };
   const mysql: KubeObject = {
     metadata: {
@@ -34,12 +43,19 @@ function prodWeb(fixed: boolean) {
       namespace: 'prod-web',
       labels: { 'uyoop.io/database': 'ghost-db' },
       annotations: fixed
-        ? { 'pre.hook.backup.velero.io/command': '["/bin/sh","-c","mysqldump --all-databases > /backup/dump.sql"]' }
+        ? {
+            'pre.hook.backup.velero.io/command':
+              '["/bin/sh","-c","mysqldump --all-databases > /backup/dump.sql"]',
+          }
         : {},
     },
     spec: {},
   };
-  return { persistentVolumeClaims: [pvc], persistentVolumes: [pv], pods: [ghost, mysql] };
+  return {
+    persistentVolumeClaims: [pvc],
+    persistentVolumes: [pv],
+    pods: [ghost, mysql],
+  };
 }
 
 describe('coverage preflight', () => {
@@ -49,7 +65,10 @@ describe('coverage preflight', () => {
       services: platform.services.filter(s => s.namespace === 'prod-web'),
       databases: platform.databases.filter(d => d.namespace === 'prod-web'),
     };
-    const before = coverageFindings(web, { schedules: [schedule(['prod-web'])], ...prodWeb(false) });
+    const before = coverageFindings(web, {
+      schedules: [schedule(['prod-web'])],
+      ...prodWeb(false),
+    });
     expect(before.findings.map(f => [f.subject, f.message])).toEqual([
       [
         'prod-web/pvc/ghost-content',
@@ -60,7 +79,10 @@ describe('coverage preflight', () => {
         'mysql database in prod-web without a dump hook: a file copy of a running database is not consistent; annotate its pod with pre.hook.backup.velero.io/command',
       ],
     ]);
-    const after = coverageFindings(web, { schedules: [schedule(['prod-web'])], ...prodWeb(true) });
+    const after = coverageFindings(web, {
+      schedules: [schedule(['prod-web'])],
+      ...prodWeb(true),
+    });
     expect(after.findings).toEqual([]);
     expect(after.passed).toEqual([
       'namespace prod-web has a schedule',
@@ -71,21 +93,32 @@ describe('coverage preflight', () => {
 
   it("a schedule that backs every volume up by file system covers the namespace's PVCs", async () => {
     const platform = await loadPlatform();
-    const web = { services: platform.services.filter(s => s.namespace === 'prod-web'), databases: [] };
-    const r = coverageFindings(web, { schedules: [schedule(['*'], true)], ...prodWeb(false) });
+    const web = {
+      services: platform.services.filter(s => s.namespace === 'prod-web'),
+      databases: [],
+    };
+    const r = coverageFindings(web, {
+      schedules: [schedule(['*'], true)],
+      ...prodWeb(false),
+    });
     expect(r.findings).toEqual([]);
   });
 
   it("names every namespace of the catalog's Velero-covered services that no schedule backs up, and a paused schedule does not count", async () => {
     const platform = await loadPlatform();
-    const paused = { ...schedule(['prod-cloud']), spec: { ...schedule(['prod-cloud']).spec, paused: true } };
+    const paused = {
+      ...schedule(['prod-cloud']),
+      spec: { ...schedule(['prod-cloud']).spec, paused: true },
+    };
     const r = coverageFindings(platform, {
       schedules: [schedule(['prod-web', 'monitoring']), paused],
       persistentVolumeClaims: [],
       persistentVolumes: [],
       pods: [],
     });
-    const namespaces = r.findings.filter(f => f.subject.startsWith('namespace ')).map(f => f.subject);
+    const namespaces = r.findings
+      .filter(f => f.subject.startsWith('namespace '))
+      .map(f => f.subject);
     expect(namespaces).toEqual([
       'namespace ai-lab',
       'namespace devops-factory',
@@ -95,7 +128,9 @@ describe('coverage preflight', () => {
     // Mailcow runs beside K3s: restic only, so no Velero schedule is asked for prod-mail.
     expect(namespaces).not.toContain('namespace prod-mail');
     // Every database in the cluster but the Redis cache needs a dump hook.
-    const errors = r.findings.filter(f => f.severity === 'error' && f.subject.startsWith('resource:'));
+    const errors = r.findings.filter(
+      f => f.severity === 'error' && f.subject.startsWith('resource:'),
+    );
     expect(errors.map(f => f.subject).sort()).toEqual([
       'resource:ghost-db',
       'resource:gitlab-db',
@@ -104,9 +139,13 @@ describe('coverage preflight', () => {
       'resource:sonarqube-db',
     ]);
     // Mailcow's MariaDB runs in its compose stack: dumped by restic on the host, a warning only.
-    expect(r.findings.find(f => f.subject === 'resource:mailcow-db')).toMatchObject({
+    expect(
+      r.findings.find(f => f.subject === 'resource:mailcow-db'),
+    ).toMatchObject({
       severity: 'warning',
-      message: expect.stringContaining('check restic snapshots tagged mailcow-db'),
+      message: expect.stringContaining(
+        'check restic snapshots tagged mailcow-db',
+      ),
     });
   });
 
@@ -114,12 +153,27 @@ describe('coverage preflight', () => {
     const r = coverageFindings(
       {
         services: [
-          { name: 'wiki', namespace: 'prod-web', storageTier: 'nvme', backup: [] } as any,
-          { name: 'sso', namespace: 'security', storageTier: 'memory', backup: [] } as any,
+          {
+            name: 'wiki',
+            namespace: 'prod-web',
+            storageTier: 'nvme',
+            backup: [],
+          } as any,
+          {
+            name: 'sso',
+            namespace: 'security',
+            storageTier: 'memory',
+            backup: [],
+          } as any,
         ],
         databases: [],
       },
-      { schedules: [], persistentVolumeClaims: [], persistentVolumes: [], pods: [] },
+      {
+        schedules: [],
+        persistentVolumeClaims: [],
+        persistentVolumes: [],
+        pods: [],
+      },
     );
     expect(r.findings.map(f => `${f.subject}: ${f.message}`)).toEqual([
       'component:wiki: holds data (storage tier nvme) but has no uyoop.io/backup policy',
@@ -134,8 +188,16 @@ describe('RPO per service', () => {
     const rpo = rpoPerService(
       platform,
       [
-        { namespaces: ['prod-web'], phase: 'Completed', startedAt: '2026-06-20T01:00:00Z' },
-        { namespaces: ['prod-web'], phase: 'Failed', startedAt: '2026-06-20T08:00:00Z' },
+        {
+          namespaces: ['prod-web'],
+          phase: 'Completed',
+          startedAt: '2026-06-20T01:00:00Z',
+        },
+        {
+          namespaces: ['prod-web'],
+          phase: 'Failed',
+          startedAt: '2026-06-20T08:00:00Z',
+        },
       ],
       [{ time: '2026-06-20T08:30:00Z', tags: ['mailcow'] }],
       now,

@@ -4,7 +4,11 @@ import { closeEngines, engineOn, fakeClock, FakeCluster } from './testUtils';
 
 afterAll(closeEngines);
 
-const probe = { name: 'rows', selector: 'app=app', command: ['sh', '-c', 'count-rows'] };
+const probe = {
+  name: 'rows',
+  selector: 'app=app',
+  command: ['sh', '-c', 'count-rows'],
+};
 
 function shop() {
   const c = new FakeCluster();
@@ -17,7 +21,12 @@ describe('drills', () => {
     const cluster = shop();
     cluster.backUp('nightly-old', 'prod-web', '2026-06-19T01:00:00Z');
     cluster.backUp('nightly', 'prod-web', '2026-06-20T01:00:00Z');
-    cluster.backUp('nightly-failed', 'prod-web', '2026-06-20T08:00:00Z', 'Failed');
+    cluster.backUp(
+      'nightly-failed',
+      'prod-web',
+      '2026-06-20T08:00:00Z',
+      'Failed',
+    );
     const { engine } = await engineOn(cluster);
 
     const { record, done } = await engine.startDrill({
@@ -52,8 +61,12 @@ describe('drills', () => {
       'Secret/db',
     ]);
     // The restore is in place, with no namespace mapping, after the namespace was gone.
-    const deleted = cluster.calls.findIndex(l => l.startsWith('kubectl delete namespace prod-web'));
-    const restored = cluster.calls.findIndex(l => l.startsWith('velero restore create'));
+    const deleted = cluster.calls.findIndex(l =>
+      l.startsWith('kubectl delete namespace prod-web'),
+    );
+    const restored = cluster.calls.findIndex(l =>
+      l.startsWith('velero restore create'),
+    );
     expect(cluster.calls[restored]).toBe(
       'velero restore create nightly-drill-t1 --from-backup nightly --include-namespaces prod-web --namespace velero',
     );
@@ -67,7 +80,11 @@ describe('drills', () => {
     // Rows written after the backup are lost by the restore: the drill says so.
     cluster.namespaces.get('prod-web')!.data['count-rows'] = '43\n';
     const { engine } = await engineOn(cluster);
-    const { done } = await engine.startDrill({ namespace: 'prod-web', actor: 'a', probes: [probe] });
+    const { done } = await engine.startDrill({
+      namespace: 'prod-web',
+      actor: 'a',
+      probes: [probe],
+    });
     const r = await done;
     expect(r.status).toBe('failed');
     expect(r.error).toBe('the restored namespace differs: changed data:rows');
@@ -79,7 +96,10 @@ describe('drills', () => {
     cluster.backUp('nightly', 'prod-web', '2026-06-20T01:00:00Z');
     cluster.hangOn = /^kubectl delete namespace/;
     const { engine } = await engineOn(cluster);
-    const first = await engine.startDrill({ namespace: 'prod-web', actor: 'a' });
+    const first = await engine.startDrill({
+      namespace: 'prod-web',
+      actor: 'a',
+    });
     await expect(
       engine.startDrill({ namespace: 'prod-web', actor: 'b' }),
     ).rejects.toThrow(ConflictError);
@@ -91,17 +111,28 @@ describe('drills', () => {
 
   it('refuses a drill on a namespace that does not exist, and stores nothing', async () => {
     const { engine } = await engineOn(shop());
-    await expect(engine.startDrill({ namespace: 'prod-nope', actor: 'a' })).rejects.toThrow(NotFoundError);
+    await expect(
+      engine.startDrill({ namespace: 'prod-nope', actor: 'a' }),
+    ).rejects.toThrow(NotFoundError);
     expect(await engine.drills()).toEqual([]);
   });
 
   it('fails without deleting anything when no good backup holds the namespace', async () => {
     const cluster = shop();
-    cluster.backUp('broken', 'prod-web', '2026-06-20T01:00:00Z', 'PartiallyFailed');
+    cluster.backUp(
+      'broken',
+      'prod-web',
+      '2026-06-20T01:00:00Z',
+      'PartiallyFailed',
+    );
     const { engine } = await engineOn(cluster);
-    const r = await (await engine.startDrill({ namespace: 'prod-web', actor: 'a' })).done;
+    const r = await (
+      await engine.startDrill({ namespace: 'prod-web', actor: 'a' })
+    ).done;
     expect(r.status).toBe('failed');
-    expect(r.error).toBe('no Completed backup holds prod-web: back it up first (yarn drp backup prod-web)');
+    expect(r.error).toBe(
+      'no Completed backup holds prod-web: back it up first (yarn drp backup prod-web)',
+    );
     expect(cluster.calls.some(l => l.includes('delete'))).toBe(false);
     expect(cluster.namespaces.get('prod-web')!.phase).toBe('Active');
   });
@@ -115,7 +146,11 @@ describe('drills', () => {
       // The first process dies as it starts the restore.
       cluster.hangOn = /^velero restore create/;
       const first = await engineOn(cluster, { db, clock });
-      const { record } = await first.engine.startDrill({ namespace: 'prod-web', actor: 'a', probes: [probe] });
+      const { record } = await first.engine.startDrill({
+        namespace: 'prod-web',
+        actor: 'a',
+        probes: [probe],
+      });
       while (!cluster.calls.some(l => l.startsWith('velero restore create')))
         await new Promise(r => setImmediate(r));
       expect(cluster.namespaces.has('prod-web')).toBe(false);
@@ -126,9 +161,13 @@ describe('drills', () => {
       const [r] = await second.engine.recoverDrills([probe]);
       expect(r.id).toBe(record.id);
       expect(r.status).toBe('succeeded');
-      expect(r.timeline.some(s => s.detail === 'resumed after a restart')).toBe(true);
+      expect(r.timeline.some(s => s.detail === 'resumed after a restart')).toBe(
+        true,
+      );
       expect(cluster.namespaces.get('prod-web')?.phase).toBe('Active');
-      expect(cluster.calls.filter(l => l.startsWith('velero restore create'))).toHaveLength(2);
+      expect(
+        cluster.calls.filter(l => l.startsWith('velero restore create')),
+      ).toHaveLength(2);
       expect(r.diff).toEqual({ missing: [], extra: [], changed: [] });
     });
 
@@ -138,22 +177,36 @@ describe('drills', () => {
       cluster.backUp('nightly', 'prod-web', '2026-06-20T01:00:00Z');
       cluster.hangOn = /^kubectl api-resources/;
       const first = await engineOn(cluster, { db });
-      const { record } = await first.engine.startDrill({ namespace: 'prod-web', actor: 'a' });
+      const { record } = await first.engine.startDrill({
+        namespace: 'prod-web',
+        actor: 'a',
+      });
       while (!cluster.calls.some(l => l.startsWith('kubectl api-resources')))
         await new Promise(r => setImmediate(r));
 
       cluster.hangOn = undefined;
-      const second = await engineOn(cluster, { db, newId: () => 'after-restart' });
+      const second = await engineOn(cluster, {
+        db,
+        newId: () => 'after-restart',
+      });
       const [r] = await second.engine.recoverDrills();
       expect(r).toMatchObject({
         id: record.id,
         status: 'failed',
-        error: 'interrupted at choose-backup by a restart, before the namespace was deleted: nothing was changed',
+        error:
+          'interrupted at choose-backup by a restart, before the namespace was deleted: nothing was changed',
       });
-      expect(cluster.calls.some(l => l.includes('delete') || l.startsWith('velero restore'))).toBe(false);
+      expect(
+        cluster.calls.some(
+          l => l.includes('delete') || l.startsWith('velero restore'),
+        ),
+      ).toBe(false);
       expect(cluster.namespaces.get('prod-web')!.phase).toBe('Active');
       // A new drill can start again, and runs to its end.
-      const again = await second.engine.startDrill({ namespace: 'prod-web', actor: 'a' });
+      const again = await second.engine.startDrill({
+        namespace: 'prod-web',
+        actor: 'a',
+      });
       expect((await again.done).status).toBe('succeeded');
     });
   });

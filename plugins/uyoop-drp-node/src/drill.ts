@@ -139,7 +139,10 @@ export async function runDrill(
       // Stored before the call: after a crash, the record says a delete may have happened.
       await mark('delete-namespace', ns);
       await target.deleteNamespace(ns);
-    } else if ((await target.namespacePhase(ns)) === 'Active' && !has(r, 'namespace-gone')) {
+    } else if (
+      (await target.namespacePhase(ns)) === 'Active' &&
+      !has(r, 'namespace-gone')
+    ) {
       await target.deleteNamespace(ns);
     }
     if (!has(r, 'namespace-gone')) {
@@ -157,9 +160,9 @@ export async function runDrill(
       let shown = '';
       const done = await waitFor(`restore ${plan.restoreName}`, async () => {
         const p = await target.restoreProgress(plan.restoreName);
-        const line = `${p.phase}: ${p.itemsRestored ?? 0}/${p.totalItems ?? '?'} items, ${
-          p.volumeBytesDone
-        }/${p.volumeBytesTotal} volume bytes`;
+        const line = `${p.phase}: ${p.itemsRestored ?? 0}/${
+          p.totalItems ?? '?'
+        } items, ${p.volumeBytesDone}/${p.volumeBytesTotal} volume bytes`;
         if (line !== shown) deps.onProgress?.(r, (shown = line));
         return RESTORE_DONE.includes(p.phase) ? p : undefined;
       });
@@ -173,9 +176,9 @@ export async function runDrill(
         );
       await mark(
         'restore-completed',
-        `${done.phase}: ${done.itemsRestored ?? '?'}/${done.totalItems ?? '?'} items, ${
-          done.volumeBytesTotal
-        } volume bytes`,
+        `${done.phase}: ${done.itemsRestored ?? '?'}/${
+          done.totalItems ?? '?'
+        } items, ${done.volumeBytesTotal} volume bytes`,
       );
     }
     if (!has(r, 'pods-ready')) {
@@ -215,7 +218,10 @@ export async function runDrill(
   }
   r.finishedAt = deps.now().toISOString();
   await store.saveDrill(r);
-  deps.onProgress?.(r, r.status === 'succeeded' ? 'succeeded' : `failed: ${r.error}`);
+  deps.onProgress?.(
+    r,
+    r.status === 'succeeded' ? 'succeeded' : `failed: ${r.error}`,
+  );
   return r;
 }
 

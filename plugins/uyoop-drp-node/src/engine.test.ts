@@ -19,11 +19,21 @@ describe('engine', () => {
     const inv = await engine.inventory();
     expect(inv.backups.map(b => b.name)).toEqual(['b', 'a']);
     expect(inv.locations).toEqual([
-      { name: 'default', bucket: 'velero-backups', phase: 'Available', lastValidated: undefined },
+      {
+        name: 'default',
+        bucket: 'velero-backups',
+        phase: 'Available',
+        lastValidated: undefined,
+      },
     ]);
     const ghost = inv.rpo.find(r => r.service === 'ghost')!;
-    expect(ghost).toMatchObject({ lastBackup: '2026-06-20T01:00:00.000Z', rpoSeconds: 8 * 3600 });
-    expect(inv.rpo.find(r => r.service === 'nextcloud')!.rpoSeconds).toBeUndefined();
+    expect(ghost).toMatchObject({
+      lastBackup: '2026-06-20T01:00:00.000Z',
+      rpoSeconds: 8 * 3600,
+    });
+    expect(
+      inv.rpo.find(r => r.service === 'nextcloud')!.rpoSeconds,
+    ).toBeUndefined();
   });
 
   it('preflight: says when S3 is not configured, and fails on every namespace without a schedule', async () => {
@@ -31,22 +41,38 @@ describe('engine', () => {
     const r = await engine.preflight();
     expect(r.ok).toBe(false);
     expect(r.passed).toEqual(
-      expect.arrayContaining(['kubectl answers', 'velero answers', 'restic answers', 'storage location default (velero-backups) Available']),
+      expect.arrayContaining([
+        'kubectl answers',
+        'velero answers',
+        'restic answers',
+        'storage location default (velero-backups) Available',
+      ]),
     );
-    expect(r.findings.find(f => f.area === 'bucket')?.message).toMatch(/^no S3 endpoint or credentials/);
-    expect(r.findings.filter(f => f.subject.startsWith('namespace ')).length).toBeGreaterThan(0);
+    expect(r.findings.find(f => f.area === 'bucket')?.message).toMatch(
+      /^no S3 endpoint or credentials/,
+    );
+    expect(
+      r.findings.filter(f => f.subject.startsWith('namespace ')).length,
+    ).toBeGreaterThan(0);
   });
 
   it('a missing tool is a finding that names it, not a crash', async () => {
     const { engine } = await engineOn(new FakeCluster(), {
       runner: zxRunner,
-      tools: { ...testTools, kubectl: '/nonexistent/kubectl', velero: 'true', restic: 'true' },
+      tools: {
+        ...testTools,
+        kubectl: '/nonexistent/kubectl',
+        velero: 'true',
+        restic: 'true',
+      },
     });
     const r = await engine.toolFindings();
     expect(r.passed).toEqual(['velero answers', 'restic answers']);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({ area: 'tool', subject: 'kubectl' });
-    expect(r.findings[0].message).toMatch(/^\/nonexistent\/kubectl does not run/);
+    expect(r.findings[0].message).toMatch(
+      /^\/nonexistent\/kubectl does not run/,
+    );
   });
 
   it('an unreachable cluster is a ServiceUnavailableError that says what to check (real kubectl)', async () => {
@@ -68,7 +94,9 @@ current-context: c
     });
     const error = await engine.inventory().catch(e => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(error.message).toMatch(/^the cluster cannot be reached: .*127\.0\.0\.1:1.*\(check KUBECONFIG/);
+    expect(error.message).toMatch(
+      /^the cluster cannot be reached: .*127\.0\.0\.1:1.*\(check KUBECONFIG/,
+    );
   });
 
   it('404s an unknown backup', async () => {
@@ -86,7 +114,13 @@ current-context: c
       backup: 'nightly',
       rtoSeconds: 150,
       rpoSeconds: 8 * 3600,
-      timeline: [{ step: 'delete-namespace', at: '2026-06-20T09:00:10Z', detail: 'prod-web' }],
+      timeline: [
+        {
+          step: 'delete-namespace',
+          at: '2026-06-20T09:00:10Z',
+          detail: 'prod-web',
+        },
+      ],
       error: 'a <b>bad</b> thing',
     });
     expect(html).toMatch(/^<!doctype html>/);
@@ -121,12 +155,17 @@ describe('drp command line', () => {
     [[], ''],
     [['restore'], 'unknown command "restore"'],
     [['drill'], 'drill needs one NAMESPACE'],
-    [['drill', 'prod-web', '--probe', 'rows'], '--probe "rows" is not NAME=SELECTOR:COMMAND'],
+    [
+      ['drill', 'prod-web', '--probe', 'rows'],
+      '--probe "rows" is not NAME=SELECTOR:COMMAND',
+    ],
     [['inventory', '--force'], 'unknown option --force'],
   ])('exits 2 on %j, saying %s, and opens nothing', async (argv, message) => {
     const t = io();
     const open = jest.fn();
-    expect(await drpCli(argv, t.io, { actor: 'cli:test', openEngine: open })).toBe(2);
+    expect(
+      await drpCli(argv, t.io, { actor: 'cli:test', openEngine: open }),
+    ).toBe(2);
     expect(t.err.join('\n')).toContain(message);
     expect(t.err.join('\n')).toContain('usage: drp <command>');
     expect(open).not.toHaveBeenCalled();
@@ -140,17 +179,35 @@ describe('drp command line', () => {
     const openEngine = async () => ({ engine, close: async () => undefined });
     const t = io();
     const code = await drpCli(
-      ['drill', 'prod-web', '--probe', 'rows=app=app:count-rows', '--html', 'proof.html'],
+      [
+        'drill',
+        'prod-web',
+        '--probe',
+        'rows=app=app:count-rows',
+        '--html',
+        'proof.html',
+      ],
       t.io,
       { actor: 'cli:test', openEngine },
     );
     expect(t.err.join('\n')).toContain('drill: restore-completed');
     expect(code).toBe(0);
     expect(t.out).toEqual(['drill t1: succeeded', 'RTO 3.0 s, RPO 8.0 h']);
-    expect(t.files['proof.html']).toContain('<span class="succeeded">succeeded</span>');
+    expect(t.files['proof.html']).toContain(
+      '<span class="succeeded">succeeded</span>',
+    );
     const t2 = io();
-    expect(await drpCli(['report', 't1', '--json'], t2.io, { actor: 'cli:test', openEngine })).toBe(0);
-    expect(JSON.parse(t2.out.join('\n'))).toMatchObject({ id: 't1', status: 'succeeded', rtoSeconds: 3 });
+    expect(
+      await drpCli(['report', 't1', '--json'], t2.io, {
+        actor: 'cli:test',
+        openEngine,
+      }),
+    ).toBe(0);
+    expect(JSON.parse(t2.out.join('\n'))).toMatchObject({
+      id: 't1',
+      status: 'succeeded',
+      rtoSeconds: 3,
+    });
   });
 
   it('a dry-run drill prints the plan and deletes nothing', async () => {
@@ -165,7 +222,9 @@ describe('drp command line', () => {
     });
     expect(code).toBe(0);
     expect(t.out.join(' ')).toContain('restore it from backup nightly');
-    expect(cluster.calls.filter(l => /delete|restore create/.test(l))).toEqual([]);
+    expect(cluster.calls.filter(l => /delete|restore create/.test(l))).toEqual(
+      [],
+    );
     expect(cluster.namespaces.get('prod-web')!.phase).toBe('Active');
     expect(await engine.drills()).toEqual([]);
   });

@@ -7,9 +7,26 @@
  * through the engine: deleted, restored, and found identical (objects and
  * file checksums), with RTO and RPO recorded and the HTML proof written.
  */
-import { AppsV1Api, CoreV1Api, ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { backupBuckets, loadPlatform, sqliteKnex, zxRunner } from '@internal/platform';
-import { kubeConfig, runId, s3Client, testbed, tool, until } from '@internal/testbed';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+} from '@kubernetes/client-node';
+import {
+  backupBuckets,
+  loadPlatform,
+  sqliteKnex,
+  zxRunner,
+} from '@internal/platform';
+import {
+  kubeConfig,
+  runId,
+  s3Client,
+  testbed,
+  tool,
+  until,
+} from '@internal/testbed';
 import { busybox, waitRunning } from '@internal/testbed/src/pods';
 import { DrpEngine } from './engine';
 import { drillReportHtml } from './report';
@@ -65,7 +82,12 @@ describe('DRP engine on the testbed', () => {
                 schema: {
                   openAPIV3Schema: {
                     type: 'object',
-                    properties: { spec: { type: 'object', properties: { url: { type: 'string' } } } },
+                    properties: {
+                      spec: {
+                        type: 'object',
+                        properties: { url: { type: 'string' } },
+                      },
+                    },
                   },
                 },
               },
@@ -75,23 +97,45 @@ describe('DRP engine on the testbed', () => {
       })
       .catch(() => undefined);
     await until('the Site CRD to be served', async () =>
-      (await tool(tb, 'kubectl', ['api-resources', '--api-group=drp.uyoop.io', '-o', 'name'])).includes('sites')
+      (
+        await tool(tb, 'kubectl', [
+          'api-resources',
+          '--api-group=drp.uyoop.io',
+          '-o',
+          'name',
+        ])
+      ).includes('sites')
         ? true
         : undefined,
     );
 
     await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'settings' }, data: { url: 'https://uyoop.fr' } } });
-    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'db' }, stringData: { password: `pw-${id}` } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: {
+        metadata: { name: 'settings' },
+        data: { url: 'https://uyoop.fr' },
+      },
+    });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'db' }, stringData: { password: `pw-${id}` } },
+    });
     await core.createNamespacedService({
       namespace,
-      body: { metadata: { name: 'app' }, spec: { selector: { app: 'app' }, ports: [{ port: 8080 }] } },
+      body: {
+        metadata: { name: 'app' },
+        spec: { selector: { app: 'app' }, ports: [{ port: 8080 }] },
+      },
     });
     await core.createNamespacedPersistentVolumeClaim({
       namespace,
       body: {
         metadata: { name: 'data' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '64Mi' } },
+        },
       },
     });
     await custom.createNamespacedCustomObject({
@@ -99,7 +143,12 @@ describe('DRP engine on the testbed', () => {
       version: 'v1',
       namespace,
       plural: 'sites',
-      body: { apiVersion: 'drp.uyoop.io/v1', kind: 'Site', metadata: { name: 'www' }, spec: { url: 'https://uyoop.fr' } },
+      body: {
+        apiVersion: 'drp.uyoop.io/v1',
+        kind: 'Site',
+        metadata: { name: 'www' },
+        spec: { url: 'https://uyoop.fr' },
+      },
     });
     await apps.createNamespacedDeployment({
       namespace,
@@ -122,24 +171,43 @@ describe('DRP engine on the testbed', () => {
                   name: 'app',
                   image: busybox(),
                   imagePullPolicy: 'Never',
-                  command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'],
-                  readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+                  command: [
+                    'sh',
+                    '-c',
+                    'trap "exit 0" TERM; sleep 3600 & wait',
+                  ],
+                  readinessProbe: {
+                    exec: { command: ['true'] },
+                    periodSeconds: 1,
+                  },
                   volumeMounts: [{ name: 'data', mountPath: '/data' }],
                 },
               ],
-              volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+              volumes: [
+                { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+              ],
             },
           },
         },
       },
     });
-    const pod = await until('the app pod', async () =>
-      (await core.listNamespacedPod({ namespace, labelSelector: 'app=app' })).items[0]?.metadata?.name,
+    const pod = await until(
+      'the app pod',
+      async () =>
+        (
+          await core.listNamespacedPod({ namespace, labelSelector: 'app=app' })
+        ).items[0]?.metadata?.name,
     );
     await waitRunning(core, namespace, pod, 180_000);
     // Rows of a table and files, on the volume.
     await tool(tb, 'kubectl', [
-      'exec', '-n', namespace, pod, '--', 'sh', '-c',
+      'exec',
+      '-n',
+      namespace,
+      pod,
+      '--',
+      'sh',
+      '-c',
       'seq 1 5000 | sed "s/^/row,/" > /data/rows.csv && head -c 1048576 /dev/urandom > /data/blob.bin',
     ]);
   });
@@ -151,12 +219,21 @@ describe('DRP engine on the testbed', () => {
 
   it('preflight finds the tools, and the buckets with the lock the catalog gives them', async () => {
     const r = await engine.preflight();
-    expect(r.passed).toEqual(expect.arrayContaining(['kubectl answers', 'velero answers', 'restic answers']));
+    expect(r.passed).toEqual(
+      expect.arrayContaining([
+        'kubectl answers',
+        'velero answers',
+        'restic answers',
+      ]),
+    );
     // Needs the testbed to create the catalog's buckets (velero-backups, and
     // backups-locked in COMPLIANCE for 30 days) from packages/platform's backupBuckets.
     expect(r.findings.filter(f => f.area === 'bucket')).toEqual([]);
     expect(r.passed).toEqual(
-      expect.arrayContaining(['bucket velero-backups reachable, unlocked', 'bucket backups-locked reachable, compliance 30 days']),
+      expect.arrayContaining([
+        'bucket velero-backups reachable, unlocked',
+        'bucket backups-locked reachable, compliance 30 days',
+      ]),
     );
   });
 
@@ -174,14 +251,26 @@ describe('DRP engine on the testbed', () => {
               name: 'v1',
               served: true,
               storage: true,
-              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  x_kubernetes_preserve_unknown_fields: true,
+                },
+              },
             },
           ],
         },
       },
     });
     await until('the Note CRD to be served', async () =>
-      (await tool(tb, 'kubectl', ['api-resources', `--api-group=${group}`, '-o', 'name'])).includes('notes')
+      (
+        await tool(tb, 'kubectl', [
+          'api-resources',
+          `--api-group=${group}`,
+          '-o',
+          'name',
+        ])
+      ).includes('notes')
         ? true
         : undefined,
     );
@@ -190,28 +279,54 @@ describe('DRP engine on the testbed', () => {
       version: 'v1',
       namespace,
       plural: 'notes',
-      body: { apiVersion: `${group}/v1`, kind: 'Note', metadata: { name: 'fresh' }, text: 'just created' },
+      body: {
+        apiVersion: `${group}/v1`,
+        kind: 'Note',
+        metadata: { name: 'fresh' },
+        text: 'just created',
+      },
     });
     try {
-      const { backup, verification: v } = await engine.backupNamespace(namespace, `drp-verify-${id}`);
+      const { backup, verification: v } = await engine.backupNamespace(
+        namespace,
+        `drp-verify-${id}`,
+      );
       expect(backup.phase).toBe('Completed');
       const note = `${group}/v1/Note ${namespace}/fresh`;
       if (v.complete) expect(v.missingObjects).toEqual([]);
       else expect(v.missingObjects).toContain(note);
       // eslint-disable-next-line no-console
-      console.log(`backup verification: ${v.complete ? 'complete' : `missing ${v.missingObjects.join(', ')}`}`);
+      console.log(
+        `backup verification: ${
+          v.complete ? 'complete' : `missing ${v.missingObjects.join(', ')}`
+        }`,
+      );
     } finally {
       await custom
-        .deleteNamespacedCustomObject({ group, version: 'v1', namespace, plural: 'notes', name: 'fresh' })
+        .deleteNamespacedCustomObject({
+          group,
+          version: 'v1',
+          namespace,
+          plural: 'notes',
+          name: 'fresh',
+        })
         .catch(() => undefined);
-      await ext.deleteCustomResourceDefinition({ name: `notes.${group}` }).catch(() => undefined);
+      await ext
+        .deleteCustomResourceDefinition({ name: `notes.${group}` })
+        .catch(() => undefined);
     }
   });
 
   it('drills the namespace: deleted, restored from its backup, identical objects and files, RTO and RPO recorded', async () => {
     const backup = `drp-drill-${id}`;
     await tool(tb, 'velero', [
-      'backup', 'create', backup, '--include-namespaces', namespace, '--default-volumes-to-fs-backup', '--wait',
+      'backup',
+      'create',
+      backup,
+      '--include-namespaces',
+      namespace,
+      '--default-volumes-to-fs-backup',
+      '--wait',
     ]);
     expect((await engine.backup(backup)).phase).toBe('Completed');
 
@@ -221,8 +336,20 @@ describe('DRP engine on the testbed', () => {
       actor: 'user:default/drp-admin',
       backup,
       probes: [
-        { name: 'rows', selector: 'app=app', command: ['sh', '-c', 'wc -l < /data/rows.csv; sha256sum /data/rows.csv'] },
-        { name: 'files', selector: 'app=app', command: ['sh', '-c', 'cd /data && sha256sum blob.bin rows.csv'] },
+        {
+          name: 'rows',
+          selector: 'app=app',
+          command: [
+            'sh',
+            '-c',
+            'wc -l < /data/rows.csv; sha256sum /data/rows.csv',
+          ],
+        },
+        {
+          name: 'files',
+          selector: 'app=app',
+          command: ['sh', '-c', 'cd /data && sha256sum blob.bin rows.csv'],
+        },
       ],
       onProgress: (_r, line) => progress.push(line),
     });

@@ -83,7 +83,10 @@ export class DrpEngine {
 
   /** Whether each tool answers; a missing tool is a finding, not a crash. */
   async toolFindings(): Promise<{ findings: Finding[]; passed: string[] }> {
-    const checks: [keyof DrpTools & ('kubectl' | 'velero' | 'restic'), string[]][] = [
+    const checks: [
+      keyof DrpTools & ('kubectl' | 'velero' | 'restic'),
+      string[],
+    ][] = [
       ['kubectl', ['version', '--client=true', '-o', 'json']],
       ['velero', ['version', '--client-only']],
       ['restic', ['version']],
@@ -235,7 +238,10 @@ export class DrpEngine {
    */
   async backupNamespace(
     namespace: string,
-    name = `${namespace}-${this.now().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`,
+    name = `${namespace}-${this.now()
+      .toISOString()
+      .replace(/[^0-9]/g, '')
+      .slice(0, 14)}`,
   ): Promise<{ backup: BackupInfo; verification: BackupVerification }> {
     if (!(await this.cluster.namespacePhase(namespace)))
       throw new NotFoundError(`namespace ${namespace} does not exist`);
@@ -270,7 +276,7 @@ export class DrpEngine {
   ): Promise<BackupVerification> {
     if (!this.o.s3)
       throw new Error(
-        "verifying a backup reads its resource list from S3: set DRP_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        'verifying a backup reads its resource list from S3: set DRP_S3_ENDPOINT, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
       );
     const out = await this.o.s3.send(
       new GetObjectCommand({
@@ -312,7 +318,10 @@ export class DrpEngine {
       );
     if (plan.waitForNamespaceGone && phase === 'Terminating') {
       const deadline = this.now().getTime() + (this.o.timeoutMs ?? 600_000);
-      while ((await this.cluster.namespacePhase(plan.targetNamespace)) === 'Terminating') {
+      while (
+        (await this.cluster.namespacePhase(plan.targetNamespace)) ===
+        'Terminating'
+      ) {
         if (this.now().getTime() > deadline)
           throw new ConflictError(
             `namespace ${plan.targetNamespace} is still terminating: retry once it is gone`,
@@ -419,7 +428,9 @@ export class DrpEngine {
   /** `restic check --read-data-subset`, its result stored. */
   async check(subset = '5%') {
     if (!this.restic)
-      throw new Error('no restic repository configured (DRP_RESTIC_REPOSITORY)');
+      throw new Error(
+        'no restic repository configured (DRP_RESTIC_REPOSITORY)',
+      );
     const r = await this.restic.check(subset);
     const record = {
       at: this.now().toISOString(),

@@ -47,10 +47,14 @@ export class Cluster {
 
   /** Active, Terminating, or undefined when there is no such namespace. */
   async namespacePhase(name: string): Promise<string | undefined> {
-    const r = await this.tools.run(
-      'kubectl',
-      ['get', 'namespace', name, '-o', 'json', '--ignore-not-found'],
-    );
+    const r = await this.tools.run('kubectl', [
+      'get',
+      'namespace',
+      name,
+      '-o',
+      'json',
+      '--ignore-not-found',
+    ]);
     if (!r.stdout.trim()) return undefined;
     return (JSON.parse(r.stdout) as KubeObject).status?.phase ?? 'Active';
   }
@@ -58,7 +62,12 @@ export class Cluster {
   async deleteNamespace(name: string): Promise<void> {
     if (!(await this.namespacePhase(name)))
       throw new NotFoundError(`namespace ${name} does not exist`);
-    await this.tools.run('kubectl', ['delete', 'namespace', name, '--wait=false']);
+    await this.tools.run('kubectl', [
+      'delete',
+      'namespace',
+      name,
+      '--wait=false',
+    ]);
   }
 
   /**

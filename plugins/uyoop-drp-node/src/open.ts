@@ -68,7 +68,8 @@ export function drpTools(
   settings: DrpSettings,
   env: NodeJS.ProcessEnv = process.env,
 ): DrpTools {
-  const tool = (name: string) => (settings.bin ? join(settings.bin, name) : name);
+  const tool = (name: string) =>
+    settings.bin ? join(settings.bin, name) : name;
   return {
     kubectl: tool('kubectl'),
     velero: tool('velero'),

@@ -4,9 +4,9 @@ const esc = (v: unknown) =>
   String(v ?? '').replace(
     /[&<>"']/g,
     c =>
-      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[
+      ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[
         c
-      ]!,
+      ]!),
   );
 
 export const formatSeconds = (s?: number) => {
@@ -46,11 +46,15 @@ table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border:1px solid #
 <h1>Disaster recovery drill: <span class="${esc(r.status)}">${esc(
     r.status,
   )}</span></h1>
-<p>Namespace <b>${esc(r.namespace)}</b> deleted on purpose and restored from backup <b>${esc(
+<p>Namespace <b>${esc(
+    r.namespace,
+  )}</b> deleted on purpose and restored from backup <b>${esc(
     r.backup ?? 'none',
-  )}</b>${r.backupStartedAt ? ` taken at ${esc(r.backupStartedAt)}` : ''}. Started by ${esc(
-    r.actor,
-  )} at ${esc(r.startedAt)}${r.finishedAt ? `, finished at ${esc(r.finishedAt)}` : ''}.</p>
+  )}</b>${
+    r.backupStartedAt ? ` taken at ${esc(r.backupStartedAt)}` : ''
+  }. Started by ${esc(r.actor)} at ${esc(r.startedAt)}${
+    r.finishedAt ? `, finished at ${esc(r.finishedAt)}` : ''
+  }.</p>
 ${r.error ? `<p class="failed">Reason: ${esc(r.error)}</p>` : ''}
 <table class="figures"><tr><th>RTO (delete to ready)</th><th>RPO (drill start minus backup)</th></tr>
 <tr><td>${esc(formatSeconds(r.rtoSeconds))}</td><td>${esc(
@@ -68,11 +72,20 @@ ${rows(r.timeline.map(s => [s.at, s.step, s.detail ?? '']))}
         : 'identical.'
       : 'not compared.'
   }</p>
-${diff.length ? `<table><tr><th>difference</th><th>what</th></tr>${rows(diff)}</table>` : ''}
+${
+  diff.length
+    ? `<table><tr><th>difference</th><th>what</th></tr>${rows(diff)}</table>`
+    : ''
+}
 ${
   r.restoreResults?.length
     ? `<h2>Restore messages</h2><table><tr><th>resource</th><th>kind</th><th>message</th><th>hint</th></tr>${rows(
-        r.restoreResults.map(x => [x.resource, x.kind, x.message, x.hint ?? '']),
+        r.restoreResults.map(x => [
+          x.resource,
+          x.kind,
+          x.message,
+          x.hint ?? '',
+        ]),
       )}</table>`
     : ''
 }

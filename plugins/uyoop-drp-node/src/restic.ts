@@ -65,7 +65,11 @@ export class Restic {
     );
     return {
       ok: r.code === 0,
-      output: `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-20).join('\n'),
+      output: `${r.stdout}\n${r.stderr}`
+        .trim()
+        .split('\n')
+        .slice(-20)
+        .join('\n'),
     };
   }
 }

@@ -102,9 +102,9 @@ export class DrpStore {
   }
 
   async lastChecks(limit = 20): Promise<CheckRecord[]> {
-    return (
-      await this.db('drp_checks').orderBy('id', 'desc').limit(limit)
-    ).map(r => ({ ...r, ok: Boolean(r.ok), id: undefined }));
+    return (await this.db('drp_checks').orderBy('id', 'desc').limit(limit)).map(
+      r => ({ ...r, ok: Boolean(r.ok), id: undefined }),
+    );
   }
 
   private row(r: DrillRecord) {

@@ -23,10 +23,7 @@ const UNREACHABLE =
  * names what to check.
  */
 export class ToolRunner {
-  constructor(
-    readonly runner: ProcessRunner,
-    readonly tools: DrpTools,
-  ) {}
+  constructor(readonly runner: ProcessRunner, readonly tools: DrpTools) {}
 
   async run(
     tool: 'kubectl' | 'velero' | 'restic',
@@ -48,7 +45,9 @@ export class ToolRunner {
           : String((e as Error).message);
       if (UNREACHABLE.test(text) || UNREACHABLE.test((e as Error).message))
         throw new ServiceUnavailableError(
-          `${tool === 'restic' ? 'the restic repository (S3)' : 'the cluster'} cannot be reached: ${reason(
+          `${
+            tool === 'restic' ? 'the restic repository (S3)' : 'the cluster'
+          } cannot be reached: ${reason(
             text,
           )} (check KUBECONFIG, the S3 endpoint and the network)`,
         );

@@ -31,7 +31,12 @@ export class FakeCluster {
   backups = new Map<string, FakeBackup>();
   restores = new Map<
     string,
-    { backup: string; namespaces: string[]; mapping: Record<string, string>; phase: string }
+    {
+      backup: string;
+      namespaces: string[];
+      mapping: Record<string, string>;
+      phase: string;
+    }
   >();
   schedules: KubeObject[] = [];
   pvcs: KubeObject[] = [];
@@ -63,7 +68,12 @@ export class FakeCluster {
         {
           apiVersion: 'v1',
           kind: 'ConfigMap',
-          metadata: { name: 'settings', namespace: name, uid: 'u1', resourceVersion: '1' },
+          metadata: {
+            name: 'settings',
+            namespace: name,
+            uid: 'u1',
+            resourceVersion: '1',
+          },
           data: { url: 'https://uyoop.fr' },
         },
         {
@@ -86,14 +96,25 @@ export class FakeCluster {
   }
 
   /** Backs a namespace up as it is now. */
-  backUp(name: string, namespace: string, startedAt: string, phase = 'Completed') {
+  backUp(
+    name: string,
+    namespace: string,
+    startedAt: string,
+    phase = 'Completed',
+  ) {
     const ns = this.namespaces.get(namespace)!;
     this.backups.set(name, {
       name,
       phase,
       namespaces: [namespace],
       startedAt,
-      content: { [namespace]: structuredClone({ objects: ns.objects, pods: ns.pods, data: ns.data }) },
+      content: {
+        [namespace]: structuredClone({
+          objects: ns.objects,
+          pods: ns.pods,
+          data: ns.data,
+        }),
+      },
     });
   }
 
@@ -103,7 +124,12 @@ export class FakeCluster {
       kind: 'Backup',
       metadata: { name: b.name, namespace: 'velero' },
       spec: { includedNamespaces: b.namespaces },
-      status: { phase: b.phase, startTimestamp: b.startedAt, errors: 0, warnings: 0 },
+      status: {
+        phase: b.phase,
+        startTimestamp: b.startedAt,
+        errors: 0,
+        warnings: 0,
+      },
     };
   }
 
@@ -151,7 +177,8 @@ export class FakeCluster {
       const tool = cmd.split('/').pop()!;
       const line = [tool, ...args].join(' ');
       this.calls.push(line);
-      if (this.hangOn?.test(line)) return new Promise<RunResult>(() => undefined);
+      if (this.hangOn?.test(line))
+        return new Promise<RunResult>(() => undefined);
       const over = this.override?.(line);
       const result = over ?? this.answer(tool, args);
       if (result.code !== 0) throw new CommandError(line, result);
@@ -188,12 +215,18 @@ export class FakeCluster {
       });
       return ok(`Restore request "${args[2]}" submitted successfully.`);
     }
-    if (tool !== 'kubectl') return { code: 1, stdout: '', stderr: `unexpected ${tool}` };
+    if (tool !== 'kubectl')
+      return { code: 1, stdout: '', stderr: `unexpected ${tool}` };
     if (args[0] === 'api-resources')
       return ok('configmaps\nsecrets\ndeployments.apps\npods\nevents\n');
     if (args[0] === 'delete' && args[1] === 'namespace') {
       const ns = this.namespaces.get(args[2]);
-      if (!ns) return { code: 1, stdout: '', stderr: `namespaces "${args[2]}" not found` };
+      if (!ns)
+        return {
+          code: 1,
+          stdout: '',
+          stderr: `namespaces "${args[2]}" not found`,
+        };
       ns.phase = 'Terminating';
       ns.terminatingReads = 2;
       return ok();
@@ -205,7 +238,8 @@ export class FakeCluster {
         return { code: 1, stdout: '', stderr: `command failed: ${command}` };
       return ok(ns.data[command]);
     }
-    if (args[0] !== 'get') return { code: 1, stdout: '', stderr: `unexpected kubectl ${args[0]}` };
+    if (args[0] !== 'get')
+      return { code: 1, stdout: '', stderr: `unexpected kubectl ${args[0]}` };
     const kind = args[1];
     const name = args[2]?.startsWith('-') ? undefined : args[2];
     const nsName = flag('-n');
@@ -217,7 +251,9 @@ export class FakeCluster {
           return ok('');
         }
       }
-      return ns ? ok({ metadata: { name }, status: { phase: ns.phase } }) : ok('');
+      return ns
+        ? ok({ metadata: { name }, status: { phase: ns.phase } })
+        : ok('');
     }
     if (kind === 'backups.velero.io') {
       if (name) {

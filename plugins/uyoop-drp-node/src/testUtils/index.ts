@@ -40,7 +40,10 @@ export async function closeEngines() {
 /** An engine on the fake cluster and a SQLite store (the same knex survives a "restart"). */
 export async function engineOn(
   cluster: FakeCluster,
-  options: { db?: Knex; clock?: ReturnType<typeof fakeClock> } & Partial<DrpEngineOptions> = {},
+  options: {
+    db?: Knex;
+    clock?: ReturnType<typeof fakeClock>;
+  } & Partial<DrpEngineOptions> = {},
 ) {
   const platform = await loadPlatform();
   const db = options.db ?? sqliteKnex(':memory:');
