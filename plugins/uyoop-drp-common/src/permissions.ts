@@ -18,9 +18,13 @@ export const drpInPlaceRestorePermission = createPermission({
   attributes: { action: 'update' },
 });
 
-/** A drill deletes a namespace on purpose and restores it: drp-admins. */
+/**
+ * A drill deletes a namespace on purpose and restores it: drp-admins. The
+ * name is the one the portal's permission policy grants
+ * (packages/backend/src/permissionPolicy.ts).
+ */
 export const drpDrillPermission = createPermission({
-  name: 'uyoop.drp.drill',
+  name: 'uyoop.drp.drill.run',
   attributes: { action: 'delete' },
 });
 
