@@ -214,6 +214,7 @@ describe('DRP engine on the testbed', () => {
 
   afterAll(async () => {
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await ext.deleteCustomResourceDefinition({ name: 'sites.drp.uyoop.io' }).catch(() => undefined);
     await db.destroy();
   });
 
