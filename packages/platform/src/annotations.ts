@@ -123,12 +123,48 @@ export const pipelineAnnotations = z.strictObject({
   'uyoop.io/deploys': refList,
 });
 
+/** The backup tiers: Velero (cluster objects and volumes), restic (dumps and host volumes, to the locked bucket). */
+export const backupTiers = ['velero', 'restic'] as const;
+
+/** Storage tiers that hold data a restore must bring back. */
+export const dataTiers: readonly string[] = ['nvme', 's3', 'nvme+s3'];
+
+const backupPolicy = z
+  .string()
+  .regex(
+    /^(velero|restic)(,(velero|restic))?$/,
+    'expected backup tiers such as velero,restic',
+  );
+
 /** A service (every Component). */
-export const serviceAnnotations = z.strictObject({
-  'uyoop.io/node': nodeList,
-  'uyoop.io/storage-tier': storageTier,
-  'uyoop.io/runtime': z.enum(['k3s', 'compose', 'host']),
-});
+export const serviceAnnotations = z
+  .strictObject({
+    'uyoop.io/node': nodeList,
+    'uyoop.io/storage-tier': storageTier,
+    'uyoop.io/runtime': z.enum(['k3s', 'compose', 'host']),
+    /** The backup tiers that cover the service's data. */
+    'uyoop.io/backup': backupPolicy.optional(),
+  })
+  .superRefine((a, ctx) => {
+    const tiers = a['uyoop.io/backup']?.split(',') ?? [];
+    if (dataTiers.includes(a['uyoop.io/storage-tier']) && !tiers.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uyoop.io/backup'],
+        message: `is required: storage tier ${a['uyoop.io/storage-tier']} holds data, say which backup tiers cover it (velero, restic)`,
+      });
+    // Velero only sees the cluster: a compose stack's host volumes need restic.
+    if (
+      a['uyoop.io/runtime'] !== 'k3s' &&
+      tiers.length &&
+      !tiers.includes('restic')
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uyoop.io/backup'],
+        message: `a ${a['uyoop.io/runtime']} service is outside the cluster, so Velero cannot back it up: include restic`,
+      });
+  });
 
 /** Annotation schema by entity kind and spec.type; entities not listed carry no uyoop.io/ annotation. */
 export function annotationSchemaFor(kind: string, type: unknown) {

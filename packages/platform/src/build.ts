@@ -97,6 +97,7 @@ export function buildPlatform(loaded: LoadedEntity[]): {
       nodes: list(a(e, 'node')),
       storageTier: a(e, 'storage-tier')!,
       runtime: a(e, 'runtime') as PlatformService['runtime'],
+      backup: list(a(e, 'backup')) as PlatformService['backup'],
       dependsOn: ((e.spec?.dependsOn ?? []) as string[]).map(d => ref(d)),
     }),
   );

@@ -9,7 +9,15 @@ export { impactOf } from './build';
 export { systemOf, systemsOf } from './systems';
 export { CatalogError, formatProblem } from './errors';
 export type { CatalogProblem } from './errors';
-export { ANNOTATION_PREFIX, storageTiers } from './annotations';
+export {
+  ANNOTATION_PREFIX,
+  backupTiers,
+  dataTiers,
+  storageTiers,
+} from './annotations';
+export { BACKUP_SYSTEM, backupBuckets, s3LockMode } from './backupBuckets';
+export type { BackupBuckets } from './backupBuckets';
+export { sqliteKnex } from './sqlite';
 export type * from './model';
 export { catalogCli, consoleIO, runCli, usage } from './cli';
 export {

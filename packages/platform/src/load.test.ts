@@ -200,6 +200,27 @@ describe('a malformed catalog', () => {
       'catalog/services.yaml: Component ghost: metadata.annotations["backstage.io/kubernetes-namespace"]: is required',
     ],
     [
+      'a service holding data without a backup policy',
+      'catalog/services.yaml',
+      /(name: ghost[\s\S]*?)    uyoop\.io\/backup: velero,restic\n/,
+      '$1',
+      'catalog/services.yaml: Component ghost: metadata.annotations["uyoop.io/backup"]: is required: storage tier nvme holds data, say which backup tiers cover it (velero, restic)',
+    ],
+    [
+      'a compose service backed up by Velero only',
+      'catalog/services.yaml',
+      'uyoop.io/backup: restic',
+      'uyoop.io/backup: velero',
+      'catalog/services.yaml: Component mailcow: metadata.annotations["uyoop.io/backup"]: a compose service is outside the cluster, so Velero cannot back it up: include restic',
+    ],
+    [
+      'an unknown backup tier',
+      'catalog/services.yaml',
+      'uyoop.io/backup: restic',
+      'uyoop.io/backup: borg',
+      'Component mailcow: metadata.annotations["uyoop.io/backup"]: expected backup tiers such as velero,restic',
+    ],
+    [
       'broken YAML',
       'catalog/systems.yaml',
       'name: observability',

@@ -43,6 +43,8 @@ export interface PlatformService {
   nodes: string[];
   storageTier: string;
   runtime: 'k3s' | 'compose' | 'host';
+  /** Backup tiers covering its data (`uyoop.io/backup`); empty when it holds none. */
+  backup: ('velero' | 'restic')[];
   /** Entity refs, e.g. `resource:default/core-prod`. */
   dependsOn: string[];
 }

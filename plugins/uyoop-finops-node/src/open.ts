@@ -1,26 +1,21 @@
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import knexFactory, { Knex } from 'knex';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Knex } from 'knex';
 import type { Config } from '@backstage/config';
 import { ConfigSources } from '@backstage/config-loader';
-import { loadPlatform, Platform, repoRoot } from '@internal/platform';
+import {
+  loadPlatform,
+  Platform,
+  repoRoot,
+  sqliteKnex,
+} from '@internal/platform';
 import { kubeConfigFrom, readFinopsSettings } from './config';
 import { credentialsFromEnv } from './credentials';
 import { FinopsEngine, EngineLogger, FinopsEngineOptions } from './engine';
 import { createOvhApi } from './ovh/client';
 import { CostStore } from './store/store';
 
-/** A SQLite knex for the CLI and the bench (':memory:' or a file). */
-export function sqliteKnex(filename: string): Knex {
-  if (filename !== ':memory:')
-    mkdirSync(dirname(filename), { recursive: true });
-  return knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename },
-    useNullAsDefault: true,
-  });
-}
+export { sqliteKnex };
 
 export const defaultDbPath = (env: NodeJS.ProcessEnv = process.env) =>
   env.FINOPS_DB ||
