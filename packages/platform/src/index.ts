@@ -13,7 +13,7 @@ export { ANNOTATION_PREFIX, storageTiers } from './annotations';
 export type * from './model';
 export { catalogCli, consoleIO, runCli, usage } from './cli';
 export type { CliIO } from './cli';
-export { demoWorkloads } from './workloads';
+export { demoWorkloads, POSTGRESQL_STAND_IN } from './workloads';
 export type { KubeObject } from './workloads';
 export {
   CommandError,
