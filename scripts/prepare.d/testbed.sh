@@ -5,6 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/toolchain.sh"
 ensure_apt ceph-mon ceph-osd radosgw ceph-common restic curl openssl iproute2 \
-  umoci busybox-static wireguard-tools systemd-container debootstrap
+  umoci busybox-static wireguard-tools systemd-container debootstrap \
+  "postgresql-$POSTGRESQL_MAJOR"
 bash "$(dirname "$0")/ansible-nodes.sh"
 cd "$repo_root" && node "$yarn_release" testbed build

@@ -121,4 +121,36 @@ describe('yarn uyoop catalog workloads', () => {
         .map((i: any) => i.metadata.name),
     ).toContain('prod-cloud');
   });
+
+  it('runs each PostgreSQL database of the catalog as a StatefulSet with its own volume, on its node', async () => {
+    const c = capture();
+    expect(await catalogCli(['workloads'], c.io)).toBe(0);
+    const { items } = JSON.parse(c.out.join('\n'));
+    const sets = items.filter((i: any) => i.kind === 'StatefulSet');
+    expect(sets.map((s: any) => `${s.metadata.namespace}/${s.metadata.name}`).sort()).toEqual([
+      'ai-lab/sonarqube-db',
+      'devops-factory/gitlab-db',
+      'platform/portal-db',
+      'prod-cloud/nextcloud-db',
+    ]);
+    const sonar = sets.find((s: any) => s.metadata.name === 'sonarqube-db');
+    expect(sonar.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'ai-lab' });
+    expect(sonar.spec.template.spec.tolerations).toHaveLength(1);
+    expect(sonar.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Gi');
+    const env = sonar.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'sonarqube-db-credentials', key: 'password' } },
+    });
+    // MySQL, MariaDB and Redis are not stood in for.
+    expect(sets.find((s: any) => s.metadata.name === 'ghost-db')).toBeUndefined();
+    // Each StatefulSet is reachable through a headless Service of its name, and its namespace exists.
+    const services = items.filter((i: any) => i.kind === 'Service');
+    expect(services.map((s: any) => s.metadata.name).sort()).toEqual(
+      sets.map((s: any) => s.metadata.name).sort(),
+    );
+    expect(services.every((s: any) => s.spec.clusterIP === 'None')).toBe(true);
+    const namespaces = items.filter((i: any) => i.kind === 'Namespace').map((i: any) => i.metadata.name);
+    for (const s of sets) expect(namespaces).toContain(s.metadata.namespace);
+  });
 });

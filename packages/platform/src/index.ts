@@ -28,7 +28,7 @@ export {
   usageFailure,
 } from './args';
 export type { CliIO } from './cli';
-export { demoWorkloads } from './workloads';
+export { demoWorkloads, POSTGRESQL_STAND_IN } from './workloads';
 export type { KubeObject } from './workloads';
 export {
   CommandError,

@@ -8,16 +8,126 @@ export type KubeObject = {
   spec?: unknown;
 };
 
+/** The image a database StatefulSet names; the testbed swaps in its own build. */
+export const POSTGRESQL_STAND_IN = 'registry.invalid/uyoop/postgres:demo';
+
+/** Where a pod may run: the node's name, and a toleration of each of its taints. */
+function placement(platform: Platform, nodeName: string) {
+  const node = platform.nodes.find(n => n.name === nodeName)!;
+  return {
+    nodeSelector: { 'kubernetes.io/hostname': node.name },
+    tolerations: node.taints.map(t => ({
+      key: t.key,
+      operator: 'Equal',
+      value: t.value,
+      effect: t.effect,
+    })),
+  };
+}
+
+/**
+ * Each PostgreSQL database of the catalog as a StatefulSet on its node: a
+ * headless Service (`<db>.<namespace>.svc`), one replica whose data lives on a
+ * 1 Gi claim of the default StorageClass, the superuser's password from the
+ * Secret `<db>-credentials` (key `password`), ready when pg_isready says so.
+ */
+function postgresWorkloads(platform: Platform): KubeObject[] {
+  return platform.databases
+    .filter(d => d.engine === 'postgresql')
+    .flatMap(db => {
+      const labels = {
+        'app.kubernetes.io/name': db.name,
+        'backstage.io/kubernetes-id': db.name,
+      };
+      const metadata = { name: db.name, namespace: db.namespace, labels };
+      const data = '/var/lib/postgresql/data';
+      return [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata,
+          spec: {
+            clusterIP: 'None',
+            selector: labels,
+            ports: [{ name: 'postgres', port: 5432, targetPort: 5432 }],
+          },
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
+          metadata,
+          spec: {
+            serviceName: db.name,
+            replicas: 1,
+            selector: { matchLabels: labels },
+            template: {
+              metadata: { labels },
+              spec: {
+                ...placement(platform, db.nodes[0]),
+                securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                initContainers: [
+                  {
+                    // A local volume starts owned by root: hand it to the server's user.
+                    name: 'volume-owner',
+                    image: POSTGRESQL_STAND_IN,
+                    command: ['chown', '999:999', data],
+                    securityContext: { runAsUser: 0, runAsGroup: 0 },
+                    volumeMounts: [{ name: 'data', mountPath: data }],
+                  },
+                ],
+                containers: [
+                  {
+                    name: 'postgres',
+                    image: POSTGRESQL_STAND_IN,
+                    env: [
+                      { name: 'POSTGRES_DB', value: db.name.replace(/-db$/, '') },
+                      {
+                        name: 'POSTGRES_PASSWORD',
+                        valueFrom: { secretKeyRef: { name: `${db.name}-credentials`, key: 'password' } },
+                      },
+                    ],
+                    ports: [{ name: 'postgres', containerPort: 5432 }],
+                    readinessProbe: {
+                      exec: { command: ['pg_isready', '-h', '127.0.0.1', '-p', '5432'] },
+                      periodSeconds: 2,
+                    },
+                    resources: { requests: { cpu: '100m', memory: '256Mi' } },
+                    volumeMounts: [{ name: 'data', mountPath: data }],
+                  },
+                ],
+              },
+            },
+            volumeClaimTemplates: [
+              {
+                metadata: { name: 'data' },
+                spec: {
+                  accessModes: ['ReadWriteOnce'],
+                  resources: { requests: { storage: '1Gi' } },
+                },
+              },
+            ],
+          },
+        },
+      ];
+    });
+}
+
 /**
  * Stand-in workloads for the catalog's K3s services: one Deployment per
  * service, in its namespace, on its node (tolerating the node's taints), with
- * the label the portal's Kubernetes tab selects on. The testbed runs them
- * with its own small image (`yarn testbed workloads`) to show live workloads
- * in the portal.
+ * the label the portal's Kubernetes tab selects on, and a StatefulSet per
+ * PostgreSQL database. The testbed runs them with its own small images
+ * (`yarn testbed workloads`) to show live workloads in the portal.
  */
 export function demoWorkloads(platform: Platform): KubeObject[] {
   const k3s = platform.services.filter(s => s.runtime === 'k3s');
-  const namespaces = [...new Set(k3s.map(s => s.namespace))]
+  const databases = postgresWorkloads(platform);
+  const namespaces = [
+    ...new Set([
+      ...k3s.map(s => s.namespace),
+      ...databases.map(o => (o.metadata as { namespace: string }).namespace),
+    ]),
+  ]
     .sort()
     .map(name => ({
       apiVersion: 'v1',
@@ -25,7 +135,6 @@ export function demoWorkloads(platform: Platform): KubeObject[] {
       metadata: { name },
     }));
   const deployments = k3s.map(s => {
-    const node = platform.nodes.find(n => n.name === s.nodes[0])!;
     const labels = {
       'app.kubernetes.io/name': s.name,
       'backstage.io/kubernetes-id': s.name,
@@ -40,13 +149,7 @@ export function demoWorkloads(platform: Platform): KubeObject[] {
         template: {
           metadata: { labels },
           spec: {
-            nodeSelector: { 'kubernetes.io/hostname': node.name },
-            tolerations: node.taints.map(t => ({
-              key: t.key,
-              operator: 'Equal',
-              value: t.value,
-              effect: t.effect,
-            })),
+            ...placement(platform, s.nodes[0]),
             containers: [
               {
                 name: s.name,
@@ -59,5 +162,5 @@ export function demoWorkloads(platform: Platform): KubeObject[] {
       },
     };
   });
-  return [...namespaces, ...deployments];
+  return [...namespaces, ...deployments, ...databases];
 }

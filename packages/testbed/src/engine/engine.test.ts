@@ -1,13 +1,13 @@
 /* The testbed engine's pure parts and its command line, without starting anything. */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlatform, ProcessRunner } from '@internal/platform';
+import { loadPlatform, ProcessRunner, zxRunner } from '@internal/platform';
 import { planMesh } from '@internal/provision';
 import { dropBlankImports, goBuilds, wrapperGoMod } from './builds';
 import { testbedCli } from './cli';
 import { createContext } from './context';
-import { imageKey, ImageRecipe } from './images';
+import { imageKey, ImageRecipe, resolveFiles } from './images';
 import {
   hardwareFiles,
   kubeletConfig,
@@ -153,10 +153,42 @@ describe('images', () => {
         busybox: false,
         entrypoint: ['/coredns'],
       };
-      const first = imageKey(recipe);
-      expect(imageKey(recipe)).toBe(first);
+      const first = imageKey(recipe, recipe.files);
+      expect(imageKey(recipe, recipe.files)).toBe(first);
       writeFileSync(file, 'v2');
-      expect(imageKey(recipe)).not.toBe(first);
+      expect(imageKey(recipe, recipe.files)).not.toBe(first);
+      expect(imageKey(recipe, { '/usr/bin/coredns': file })).not.toBe(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('take whole folders, leave out the skipped paths, and bring the libraries their programs load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uyoop-img-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      mkdirSync(join(dir, 'man'));
+      copyFileSync('/bin/ls', join(dir, 'bin', 'ls'));
+      writeFileSync(join(dir, 'man', 'ls.1'), 'manual');
+      const recipe: ImageRecipe = {
+        name: 'tools',
+        tag: 'v1',
+        files: {},
+        trees: [dir],
+        treesSkip: ['/man/'],
+        withLibraries: true,
+        busybox: false,
+        entrypoint: [join(dir, 'bin', 'ls')],
+      };
+      const files = await resolveFiles(createContext({ run: zxRunner }), recipe);
+      expect(files[join(dir, 'bin', 'ls')]).toBe(join(dir, 'bin', 'ls'));
+      expect(Object.keys(files).some(f => f.includes('/man/'))).toBe(false);
+      // ls loads the C library and the dynamic loader, found by ldd
+      expect(Object.keys(files).some(f => /\/libc\.so\.6$/.test(f))).toBe(true);
+      expect(Object.keys(files).some(f => /ld-linux-x86-64\.so\.2$/.test(f))).toBe(true);
+      await expect(
+        resolveFiles(createContext({ run: zxRunner }), { ...recipe, trees: [join(dir, 'nothere')] }),
+      ).rejects.toThrow(`${join(dir, 'nothere')} is missing on this machine`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,9 +11,11 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  lstatSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -34,11 +36,19 @@ export interface ImageRecipe {
   env?: string[];
   /** Extra text files: destination -> content. */
   texts?: Record<string, string>;
+  /** Folders copied whole, at the same path (their files keep their mode). */
+  trees?: string[];
+  /** Path fragments left out of the trees (documentation, JIT bitcode...). */
+  treesSkip?: string[];
+  /** Also copy every shared library the ELF files in the image load (ldd). */
+  withLibraries?: boolean;
+  /** Extra users: passwd lines (name:x:uid:gid::home:shell); each gets a group of its gid. */
+  users?: string[];
 }
 
 const BUSYBOX = '/bin/busybox';
 /** Bumped when the way images are assembled changes (part of every key). */
-const BUILDER_VERSION = 'v1';
+const BUILDER_VERSION = 'v2';
 
 /** A pause process that exits on TERM (the sandbox's PID 1). */
 const pauseScript = `#!/bin/sh
@@ -46,8 +56,38 @@ trap 'exit 0' TERM INT
 while :; do sleep 3600 & wait $!; done
 `;
 
+/**
+ * The PostgreSQL stand-in's start: a first start on an empty volume runs
+ * initdb with POSTGRES_PASSWORD as the superuser's password (scram-sha-256
+ * over TCP, trust only on the pod's own socket), creates POSTGRES_DB, then
+ * every start runs the server in the foreground.
+ */
+const postgresEntrypoint = (bin: string) => `#!/bin/sh
+set -eu
+: "\${PGDATA:=/var/lib/postgresql/data/pgdata}"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "\${POSTGRES_PASSWORD:-}" ]; then
+    echo "postgres: POSTGRES_PASSWORD must be set to initialise $PGDATA" >&2
+    exit 1
+  fi
+  mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+  pwfile="$(mktemp)"
+  printf '%s' "$POSTGRES_PASSWORD" > "$pwfile"
+  ${bin}/initdb -D "$PGDATA" -U "\${POSTGRES_USER:-postgres}" --pwfile="$pwfile" \\
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale >/dev/null
+  rm -f "$pwfile"
+  echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  if [ -n "\${POSTGRES_DB:-}" ] && [ "$POSTGRES_DB" != postgres ]; then
+    echo "CREATE DATABASE \\"$POSTGRES_DB\\";" | ${bin}/postgres --single -D "$PGDATA" postgres >/dev/null
+  fi
+fi
+exec ${bin}/postgres -D "$PGDATA" -k /tmp
+`;
+
 export function imageRecipes(ctx: TestbedContext): ImageRecipe[] {
   const v = ctx.versions;
+  const pg = `/usr/lib/postgresql/${v.POSTGRESQL_MAJOR}`;
   const bin = (component: string, file: string) =>
     join(binDir(ctx, component), file);
   return [
@@ -100,6 +140,24 @@ export function imageRecipes(ctx: TestbedContext): ImageRecipe[] {
       busybox: true,
       entrypoint: ['/velero'],
     },
+    {
+      // The catalog's PostgreSQL databases: Debian's server, the one the
+      // nodes' Debian 12 ships, with the libraries it loads.
+      name: 'postgres',
+      tag: v.POSTGRESQL_MAJOR,
+      files: {
+        '/usr/share/zoneinfo/UTC': '/usr/share/zoneinfo/Etc/UTC',
+        '/usr/share/zoneinfo/Etc/UTC': '/usr/share/zoneinfo/Etc/UTC',
+      },
+      trees: [pg, `/usr/share/postgresql/${v.POSTGRESQL_MAJOR}`],
+      treesSkip: ['/man/', '/bitcode/', 'llvmjit'],
+      withLibraries: true,
+      users: ['postgres:x:999:999::/var/lib/postgresql:/bin/sh'],
+      texts: { '/usr/local/bin/docker-entrypoint.sh': postgresEntrypoint(`${pg}/bin`) },
+      busybox: true,
+      entrypoint: ['/usr/local/bin/docker-entrypoint.sh'],
+      env: [`PATH=${pg}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, 'TZ=UTC', 'PGDATA=/var/lib/postgresql/data/pgdata'],
+    },
   ];
 }
 
@@ -112,14 +170,52 @@ export const imageRef = (ctx: TestbedContext, name: string) => {
 const sha256 = (data: string | Buffer) =>
   createHash('sha256').update(data).digest('hex');
 
-/** The content key: the recipe and the bytes of every file that goes in. */
-export function imageKey(recipe: ImageRecipe): string {
-  const parts = [BUILDER_VERSION, JSON.stringify(recipe)];
-  const sources = [
-    ...(recipe.busybox ? [BUSYBOX] : []),
-    ...Object.values(recipe.files),
-  ];
-  for (const f of sources) parts.push(sha256(readFileSync(f)));
+const isElf = (file: string) => {
+  const head = readFileSync(file).subarray(0, 4);
+  return head.length === 4 && head.toString('latin1') === '\x7fELF';
+};
+
+function walk(dir: string, skip: string[], out: string[]) {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (skip.some(s => path.includes(s))) continue;
+    const st = lstatSync(path);
+    if (st.isDirectory()) walk(path, skip, out);
+    else if (st.isFile() || (st.isSymbolicLink() && existsSync(path))) out.push(path);
+  }
+  return out;
+}
+
+/**
+ * Every file that goes into the image, destination -> source: the recipe's
+ * files, its trees expanded, and, with `withLibraries`, the shared libraries
+ * its ELF files load (one ldd call for all of them).
+ */
+export async function resolveFiles(
+  ctx: TestbedContext,
+  recipe: ImageRecipe,
+): Promise<Record<string, string>> {
+  const files: Record<string, string> = { ...recipe.files };
+  for (const tree of recipe.trees ?? []) {
+    if (!existsSync(tree)) throw new Error(`image ${recipe.name}: ${tree} is missing on this machine (install its package)`);
+    for (const f of walk(tree, recipe.treesSkip ?? [], [])) files[f] = f;
+  }
+  if (recipe.withLibraries) {
+    const elves = [...new Set(Object.values(files))].filter(isElf);
+    const { stdout } = await ctx.run.run('ldd', elves, { allowFail: true });
+    for (const line of stdout.split('\n')) {
+      const lib = / => (\/\S+) \(/.exec(line)?.[1] ?? /^\s*(\/\S+) \(/.exec(line)?.[1];
+      if (lib) files[lib] = lib;
+    }
+  }
+  return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The content key: the recipe, where each file goes, and the bytes of each. */
+export function imageKey(recipe: ImageRecipe, files: Record<string, string>): string {
+  const parts = [BUILDER_VERSION, JSON.stringify(recipe), JSON.stringify(files)];
+  for (const f of [...(recipe.busybox ? [BUSYBOX] : []), ...Object.values(files)])
+    parts.push(sha256(readFileSync(f)));
   return sha256(parts.join('\n')).slice(0, 16);
 }
 
@@ -132,13 +228,30 @@ export interface BuiltImage {
   baseName: string;
 }
 
-async function assemble(ctx: TestbedContext, recipe: ImageRecipe, work: string) {
+async function assemble(
+  ctx: TestbedContext,
+  recipe: ImageRecipe,
+  files: Record<string, string>,
+  work: string,
+) {
   const rootfs = join(work, 'bundle', 'rootfs');
   for (const d of ['bin', 'tmp', 'etc', 'usr/bin', 'var/run'])
     mkdirSync(join(rootfs, d), { recursive: true });
   chmodSync(join(rootfs, 'tmp'), 0o1777);
-  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
-  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  const users = recipe.users ?? [];
+  writeFileSync(
+    join(rootfs, 'etc/passwd'),
+    ['root:x:0:0:root:/root:/bin/sh', 'nobody:x:65534:65534:nobody:/:/bin/false', ...users, ''].join('\n'),
+  );
+  writeFileSync(
+    join(rootfs, 'etc/group'),
+    ['root:x:0:', 'nogroup:x:65534:', ...users.map(u => { const [name, , , gid] = u.split(':'); return `${name}:x:${gid}:`; }), ''].join('\n'),
+  );
+  for (const u of users) {
+    const [, , uid, gid, , home] = u.split(':');
+    mkdirSync(join(rootfs, home), { recursive: true });
+    await ctx.run.run('chown', [`${uid}:${gid}`, join(rootfs, home)]);
+  }
   if (recipe.busybox) {
     copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
     chmodSync(join(rootfs, 'bin/busybox'), 0o755);
@@ -148,10 +261,10 @@ async function assemble(ctx: TestbedContext, recipe: ImageRecipe, work: string) 
     for (const a of applets)
       if (!existsSync(join(rootfs, 'bin', a))) symlinkSync('busybox', join(rootfs, 'bin', a));
   }
-  for (const [dest, src] of Object.entries(recipe.files)) {
+  for (const [dest, src] of Object.entries(files)) {
     mkdirSync(join(rootfs, dest, '..'), { recursive: true });
     copyFileSync(src, join(rootfs, dest));
-    chmodSync(join(rootfs, dest), 0o755);
+    chmodSync(join(rootfs, dest), recipe.files[dest] ? 0o755 : statSync(src).mode & 0o777);
   }
   for (const [dest, text] of Object.entries(recipe.texts ?? {})) {
     mkdirSync(join(rootfs, dest, '..'), { recursive: true });
@@ -165,7 +278,8 @@ export async function buildImage(
   recipe: ImageRecipe,
 ): Promise<BuiltImage> {
   const baseName = `uyoop.local/${recipe.name}`;
-  const archive = join(imagesDir(ctx), `${recipe.name}-${imageKey(recipe)}.tar`);
+  const files = await resolveFiles(ctx, recipe);
+  const archive = join(imagesDir(ctx), `${recipe.name}-${imageKey(recipe, files)}.tar`);
   const built = { ref: `${baseName}:${recipe.tag}`, archive, baseName };
   if (existsSync(archive)) return built;
   const work = `${archive}.work`;
@@ -177,7 +291,7 @@ export async function buildImage(
   await umoci(['init', '--layout', layout]);
   await umoci(['new', '--image', image]);
   await umoci(['unpack', '--image', image, join(work, 'bundle')]);
-  await assemble(ctx, recipe, work);
+  await assemble(ctx, recipe, files, work);
   await umoci(['repack', '--image', image, join(work, 'bundle')]);
   await umoci([
     'config', '--image', image,
