@@ -72,7 +72,7 @@ function descendants(pid: number): number[] {
  * of its own): TERM to all of them, KILL to what is left after 15 s.
  */
 async function stopTree(started: Started) {
-  const pid = started.process.pid;
+  const pid = started.pid;
   if (!pid) return;
   const pids = [pid, ...descendants(pid)];
   const signal = (s: NodeJS.Signals) =>
@@ -173,7 +173,7 @@ describe('the production image', () => {
       readiness = await until(
         'the backend in the image to be ready',
         async () => {
-          if (backend.process.exitCode !== null)
+          if (backend.exitCode() !== undefined)
             throw new Error('the backend in the image exited');
           const res = await fetch(
             `${base}/.backstage/health/v1/readiness`,

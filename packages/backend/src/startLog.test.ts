@@ -54,7 +54,7 @@ describe('a normal start of the portal backend', () => {
     await until(
       'backend readiness',
       async () => {
-        if (backend.process.exitCode !== null)
+        if (backend.exitCode() !== undefined)
           throw new Error(`backend exited:\n${backend.output().slice(-3000)}`);
         const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
         return res.ok ? true : undefined;

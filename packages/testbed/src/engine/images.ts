@@ -48,7 +48,7 @@ export interface ImageRecipe {
 
 const BUSYBOX = '/bin/busybox';
 /** Bumped when the way images are assembled changes (part of every key). */
-const BUILDER_VERSION = 'v2';
+const BUILDER_VERSION = 'v1';
 
 /** A pause process that exits on TERM (the sandbox's PID 1). */
 const pauseScript = `#!/bin/sh
