@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { commandLineOrExit } from '@internal/platform';
+import { commandLineOrExit, countOptionOrExit } from '@internal/platform';
 import {
   startCatalog,
   TestCatalog,
@@ -34,16 +34,8 @@ const { values } = commandLineOrExit(
   usage,
   { positionals: false },
 );
-/** A whole number option, or bad usage (exit 2). */
-const count = (name: string, value: string | undefined, def: number) => {
-  if (value === undefined) return def;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name} must be a positive whole number, got "${value}"\n\n${usage}`);
-    process.exit(2);
-  }
-  return n;
-};
+const count = (name: string, value: string | undefined, def: number) =>
+  countOptionOrExit(name, value, def, usage);
 const ENTITIES = count('entities', values.entities, 10_000);
 const ROUNDS = count('rounds', values.rounds, 2);
 const REQUESTS = count('requests', values.requests, 100);

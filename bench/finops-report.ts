@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { commandLineOrExit, loadPlatform } from '@internal/platform';
+import { commandLineOrExit, countOptionOrExit, loadPlatform } from '@internal/platform';
 import {
   CostLine,
   nextPeriod,
@@ -48,16 +48,8 @@ const { values } = commandLineOrExit(
   usage,
   { positionals: false },
 );
-/** A whole number option, or bad usage (exit 2). */
-const count = (name: string, value: string | undefined, def: number) => {
-  if (value === undefined) return def;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`--${name} must be a positive whole number, got "${value}"\n\n${usage}`);
-    process.exit(2);
-  }
-  return n;
-};
+const count = (name: string, value: string | undefined, def: number) =>
+  countOptionOrExit(name, value, def, usage);
 const SERVICES = count('services', values.services, 50);
 const YEARS = count('years', values.years, 3);
 const REQUESTS = count('requests', values.requests, 300);

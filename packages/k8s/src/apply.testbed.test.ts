@@ -6,11 +6,10 @@
  * cert-manager and Prometheus operator objects need their CRDs, which the
  * testbed does not install yet.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPlatform } from '@internal/platform';
+import { loadPlatform, runSync } from '@internal/platform';
 import { testbed } from '@internal/testbed';
 import { clusterPlan, KubeObject, platformObjects } from '.';
 
@@ -33,11 +32,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function kubectl(args: string[]) {
   const tb = testbed();
-  return execFileSync(
-    join(tb.bin, 'kubectl'),
-    ['--kubeconfig', tb.kubeconfig, ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return runSync(join(tb.bin, 'kubectl'), ['--kubeconfig', tb.kubeconfig, ...args]).stdout;
 }
 
 async function listFile(name: string, items: unknown[]) {

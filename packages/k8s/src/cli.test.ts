@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cp,
   mkdtemp,
@@ -10,7 +9,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@internal/platform';
+import { repoRoot, runSync } from '@internal/platform';
 import { k8sCli, k8sUsage } from '.';
 
 function capture() {
@@ -28,16 +27,11 @@ const FAKE_WEBHOOK =
 
 /** `yarn uyoop ...` as a user runs it: scripts/uyoop.ts under tsx, as CommonJS. */
 function uyoop(...args: string[]) {
-  const r = spawnSync(
+  return runSync(
     process.execPath,
-    [
-      join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-      'scripts/uyoop.ts',
-      ...args,
-    ],
-    { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
+    [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/uyoop.ts', ...args],
+    { cwd: repoRoot, timeoutMs: 120_000, allowFail: true },
   );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('yarn uyoop k8s, from the terminal', () => {
@@ -204,9 +198,7 @@ describe('yarn uyoop k8s', () => {
       const text = await readFile(out, 'utf8');
       expect(text).toContain(FAKE_WEBHOOK);
       // amtool comes from Debian's prometheus-alertmanager (scripts/prepare.d/monitoring.sh).
-      const checked = execFileSync('amtool', ['check-config', out], {
-        encoding: 'utf8',
-      });
+      const checked = runSync('amtool', ['check-config', out]).stdout;
       expect(checked).toMatch(/SUCCESS/);
       expect(checked).toMatch(/3 receivers/);
       expect(checked).not.toContain('not-a-real-token');

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadPlatform, repoRoot } from '@internal/platform';
+import { loadPlatform, repoRoot, runSync } from '@internal/platform';
 import { parse } from 'yaml';
 import { ruleGroups, RULES_FILE } from '.';
 
@@ -17,20 +16,12 @@ const TESTS = join(
 
 describe("the platform's alert rules", () => {
   it('pass `promtool check rules`', () => {
-    const out = execFileSync(
-      'promtool',
-      ['check', 'rules', join(repoRoot, RULES_FILE)],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const out = runSync('promtool', ['check', 'rules', join(repoRoot, RULES_FILE)]).stdout;
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
   });
 
   it('pass `promtool test rules`, and every alert has a case that fires it', async () => {
-    const out = execFileSync('promtool', ['test', 'rules', TESTS], {
-      encoding: 'utf8',
-    });
+    const out = runSync('promtool', ['test', 'rules', TESTS]).stdout;
     expect(out).toMatch(/SUCCESS/);
     const tests = parse(await readFile(TESTS, 'utf8'));
     const fired = new Set<string>(

@@ -72,3 +72,24 @@ export function commandLineOrExit<O extends Options>(
     return process.exit(2);
   }
 }
+
+/**
+ * A whole-number option for a script's top level: its value, the default
+ * when absent, or the error and the usage on stderr and exit 2.
+ */
+export function countOptionOrExit(
+  name: string,
+  value: string | undefined,
+  def: number,
+  usage: string,
+): number {
+  if (value === undefined) return def;
+  const n = Number(value);
+  if (Number.isInteger(n) && n > 0) return n;
+  usageFailure(
+    { out: console.log, err: console.error },
+    `--${name} must be a positive whole number, got "${value}"`,
+    usage,
+  );
+  return process.exit(2);
+}

@@ -26,6 +26,7 @@ export {
   isUsageError,
   parseCommandLine,
   usageFailure,
+  countOptionOrExit,
 } from './args';
 export type { CliIO } from './cli';
 export { demoWorkloads, POSTGRESQL_STAND_IN } from './workloads';
