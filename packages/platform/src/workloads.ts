@@ -70,7 +70,7 @@ function postgresWorkloads(platform: Platform): KubeObject[] {
                     // A local volume starts owned by root: hand it to the server's user.
                     name: 'volume-owner',
                     image: POSTGRESQL_STAND_IN,
-                    command: ['chown', '999:999', data],
+                    command: ['chown', '-R', '999:999', data],
                     securityContext: { runAsUser: 0, runAsGroup: 0 },
                     volumeMounts: [{ name: 'data', mountPath: data }],
                   },
