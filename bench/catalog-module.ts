@@ -109,6 +109,7 @@ async function generateCatalog(total: number): Promise<string> {
           'backstage.io/kubernetes-namespace': `ns-${i % 50}`,
           'uyoop.io/node': `node-${i % nodes}`,
           'uyoop.io/storage-tier': 'nvme',
+          'uyoop.io/backup': 'velero',
           'uyoop.io/runtime': 'k3s',
         },
       },

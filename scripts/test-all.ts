@@ -5,6 +5,11 @@
  */
 import { resolve } from 'node:path';
 import { main } from '@internal/ci';
+import { commandLineOrExit } from '@internal/platform';
+
+commandLineOrExit(process.argv.slice(2), {}, 'usage: npm test (scripts/test-all.ts takes no options)', {
+  positionals: false,
+});
 
 main(resolve(__dirname, '..')).then(
   code => process.exit(code),

@@ -18,9 +18,12 @@ const scripts = entryPoints('scripts');
 describe('scripts/*.ts and bench/*.ts', () => {
   it('are all here', () => {
     expect(scripts).toEqual([
+      'scripts/backend-image.ts',
+      'scripts/drp.ts',
       'scripts/finops.ts',
       'scripts/mesh.ts',
       'scripts/provision.ts',
+      'scripts/test-all.ts',
       'scripts/testbed.ts',
       'scripts/uyoop.ts',
     ]);

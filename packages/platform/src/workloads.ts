@@ -64,7 +64,7 @@ function postgresWorkloads(platform: Platform): KubeObject[] {
               metadata: { labels },
               spec: {
                 ...placement(platform, db.nodes[0]),
-                securityContext: { runAsUser: 999, runAsGroup: 999, fsGroup: 999 },
+                securityContext: { runAsUser: 999, runAsGroup: 999 },
                 initContainers: [
                   {
                     // A local volume starts owned by root: hand it to the server's user.

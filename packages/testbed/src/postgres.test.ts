@@ -36,8 +36,10 @@ describe('PostgreSQL on the testbed', () => {
       `PGPASSWORD='${pw}' psql -h ${dbHost} -U postgres -d nextcloud -tA -v ON_ERROR_STOP=1 -c "${sql}"`,
     );
   /** What a user would compare: the rows, in order, hashed. */
-  const fingerprint = () =>
-    psql("SELECT count(*) || ':' || md5(string_agg(path || '=' || size, ',' ORDER BY path)) FROM files");
+  const fingerprint = async () =>
+    (
+      await psql("SELECT count(*) || ':' || md5(string_agg(path || '=' || size, ',' ORDER BY path)) FROM files")
+    ).trim();
 
   beforeAll(async () => {
     const platform = await loadPlatform();

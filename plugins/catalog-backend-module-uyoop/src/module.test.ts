@@ -24,6 +24,7 @@ metadata:
     backstage.io/kubernetes-namespace: prod-web
     uyoop.io/node: core-prod
     uyoop.io/storage-tier: nvme
+    uyoop.io/backup: velero
     uyoop.io/runtime: k3s
     uyoop.io/colour: blue
 spec: {type: service, lifecycle: production, owner: admins, system: web}
@@ -36,6 +37,7 @@ metadata:
     backstage.io/kubernetes-namespace: prod-web
     uyoop.io/node: core-staging
     uyoop.io/storage-tier: nvme
+    uyoop.io/backup: velero
     uyoop.io/runtime: k3s
 spec: {type: service, lifecycle: production, owner: admins, system: web}
 ---
@@ -46,6 +48,7 @@ metadata:
   annotations:
     uyoop.io/node: core-prod
     uyoop.io/storage-tier: nvme
+    uyoop.io/backup: velero
     uyoop.io/runtime: k3s
 spec: {type: service, lifecycle: production, owner: admins, system: web}
 `;

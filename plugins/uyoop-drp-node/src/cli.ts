@@ -64,7 +64,7 @@ export function parseArgs(argv: string[]): Args {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`--${name} needs a value`);
       (out.flags[name] ??= []).push(v);
-    } else throw new UsageError(`unknown option --${name}`);
+    } else throw new UsageError(`Unknown option '--${name}'`);
   }
   return out;
 }
@@ -99,7 +99,13 @@ export async function drpCli(
   ];
   try {
     if (!command || !known.includes(command))
-      throw new UsageError(command ? `unknown command "${command}"` : '');
+      throw new UsageError(
+        !command
+          ? ''
+          : command.startsWith('-')
+          ? `Unknown option '${command}'`
+          : `unknown command "${command}"`,
+      );
     args = parseArgs(rest);
     probes = (args.flags.probe ?? []).map(parseProbe);
     if (

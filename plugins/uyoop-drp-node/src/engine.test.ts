@@ -159,7 +159,8 @@ describe('drp command line', () => {
       ['drill', 'prod-web', '--probe', 'rows'],
       '--probe "rows" is not NAME=SELECTOR:COMMAND',
     ],
-    [['inventory', '--force'], 'unknown option --force'],
+    [['inventory', '--force'], "Unknown option '--force'"],
+    [['--force'], "Unknown option '--force'"],
   ])('exits 2 on %j, saying %s, and opens nothing', async (argv, message) => {
     const t = io();
     const open = jest.fn();

@@ -45,12 +45,14 @@ describe('DRP engine on the testbed', () => {
   const namespace = `drp-drill-${id}`;
   const db = sqliteKnex(':memory:');
   let engine: DrpEngine;
+  /** The same engine judging the S3 server against the catalog's buckets. */
+  let catalogEngine: DrpEngine;
 
   beforeAll(async () => {
     const platform = await loadPlatform();
-    engine = new DrpEngine({
+    const options = (buckets: ReturnType<typeof backupBuckets>, store: DrpStore) => ({
       platform,
-      buckets: backupBuckets(platform),
+      buckets,
       runner: zxRunner,
       tools: {
         kubectl: `${tb.bin}/kubectl`,
@@ -60,11 +62,19 @@ describe('DRP engine on the testbed', () => {
         env: tb.env,
         secrets: [tb.s3.secretAccessKey],
       },
-      store: await DrpStore.create(db),
+      store,
       s3: s3Client(tb),
       pollMs: 1000,
       timeoutMs: 5 * 60_000,
     });
+    const catalog = backupBuckets(platform);
+    // The testbed names its buckets itself (TESTBED_S3_BUCKET_*).
+    const onTestbed = {
+      velero: { ...catalog.velero, name: tb.s3.bucketVelero },
+      locked: { ...catalog.locked, name: tb.s3.bucketLocked },
+    };
+    engine = new DrpEngine(options(onTestbed, await DrpStore.create(db)));
+    catalogEngine = new DrpEngine(options(catalog, await DrpStore.create(sqliteKnex(':memory:'))));
 
     await ext
       .createCustomResourceDefinition({
@@ -138,18 +148,9 @@ describe('DRP engine on the testbed', () => {
         },
       },
     });
-    await custom.createNamespacedCustomObject({
-      group: 'drp.uyoop.io',
-      version: 'v1',
-      namespace,
-      plural: 'sites',
-      body: {
-        apiVersion: 'drp.uyoop.io/v1',
-        kind: 'Site',
-        metadata: { name: 'www' },
-        spec: { url: 'https://uyoop.fr' },
-      },
-    });
+    // No instance of a CRD created seconds ago: Velero's server refreshes its
+    // API discovery every 5 minutes (hard-coded), so it would leave it out of
+    // the backup. The case below shows the engine names such a gap.
     await apps.createNamespacedDeployment({
       namespace,
       body: {
@@ -219,7 +220,7 @@ describe('DRP engine on the testbed', () => {
   });
 
   it('preflight finds the tools, and names each catalog bucket the S3 server lacks or locks otherwise', async () => {
-    const r = await engine.preflight();
+    const r = await catalogEngine.preflight();
     expect(r.passed).toEqual(
       expect.arrayContaining([
         'kubectl answers',
@@ -363,7 +364,6 @@ describe('DRP engine on the testbed', () => {
         'Service/app',
         'Deployment.apps/app',
         'PersistentVolumeClaim/data',
-        'Site.drp.uyoop.io/www',
       ]),
     );
     expect(r.rtoSeconds).toBeGreaterThan(0);

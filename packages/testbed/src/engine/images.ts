@@ -82,6 +82,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "CREATE DATABASE \\"$POSTGRES_DB\\";" | ${bin}/postgres --single -D "$PGDATA" postgres >/dev/null
   fi
 fi
+# A restored or remounted volume may come back with wider modes; the server wants 0700.
+chmod 700 "$PGDATA"
 exec ${bin}/postgres -D "$PGDATA" -k /tmp
 `;
 

@@ -6,6 +6,17 @@ import type { CostLine } from '@internal/plugin-uyoop-finops-common';
 import type { FinopsApi } from '../api';
 import { finopsApiRef } from '../api';
 import { InvoicesCard } from './InvoicesCard';
+import { SWRConfig } from 'swr';
+import type { ReactNode } from 'react';
+
+/**
+ * usePermission keeps decisions in SWR's cache, shared by every render of
+ * this file: each test gets an empty one, so that one user's decision never
+ * answers for the next.
+ */
+const withFreshPermissions = (children: ReactNode) => (
+  <SWRConfig value={{ provider: () => new Map() }}>{children}</SWRConfig>
+);
 
 const line: CostLine = {
   period: '2026-10',
@@ -56,7 +67,7 @@ const slow = { timeout: 20_000 };
 describe('InvoicesCard', () => {
   it('lets finance ingest, then shows the new bill and its lines', async () => {
     const api = fakeApi();
-    await renderInTestApp(<InvoicesCard />, {
+    await renderInTestApp(withFreshPermissions(<InvoicesCard />), {
       apis: [
         [finopsApiRef, api],
         [
@@ -86,7 +97,7 @@ describe('InvoicesCard', () => {
   it('shows others the controls disabled, and why', async () => {
     const api = fakeApi();
     await api.ingest();
-    await renderInTestApp(<InvoicesCard />, {
+    await renderInTestApp(withFreshPermissions(<InvoicesCard />), {
       apis: [
         [finopsApiRef, api],
         [
