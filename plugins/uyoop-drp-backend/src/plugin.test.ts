@@ -18,7 +18,14 @@ import {
   FakeCluster,
   testTools,
 } from '@internal/plugin-uyoop-drp-node/src/testUtils';
+import {
+  DatabaseEngine,
+  databaseEngines,
+  testDatabases,
+} from '@internal/testbed/src/databases';
 import { createDrpPlugin, DrpPluginOptions } from './plugin';
+
+const databases = testDatabases();
 
 const developer = 'user:default/guest';
 const admin = 'user:default/admin';
@@ -43,7 +50,10 @@ const permissions = mockServices.permissions.mock({
     }),
 });
 
-async function start(options: DrpPluginOptions) {
+async function start(
+  options: DrpPluginOptions,
+  engine: DatabaseEngine = 'SQLite',
+) {
   const events: {
     options: AuditorServiceCreateEventOptions;
     outcome?: string;
@@ -68,6 +78,9 @@ async function start(options: DrpPluginOptions) {
       permissions.factory,
       auditor.factory,
       mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+      mockServices.rootConfig.factory({
+        data: { backend: { database: await databases.config(engine) } },
+      }),
     ],
   });
   const base = `http://127.0.0.1:${
@@ -85,7 +98,7 @@ async function start(options: DrpPluginOptions) {
   return { backend, call, events };
 }
 
-describe('drp backend routes', () => {
+describe.each(databaseEngines)('drp backend routes on %s', engine => {
   let cluster: FakeCluster;
   let app: Awaited<ReturnType<typeof start>>;
 
@@ -96,16 +109,19 @@ describe('drp backend routes', () => {
     cluster.backUp('nightly', 'prod-web', '2026-06-20T01:00:00Z');
     cluster.backUp('nightly-cloud', 'prod-cloud', '2026-06-20T01:00:00Z');
     const clock = fakeClock();
-    app = await start({
-      runner: cluster.runner,
-      env: {},
-      overrides: {
-        tools: testTools,
-        now: clock.now,
-        sleep: clock.sleep,
-        pollMs: 1000,
+    app = await start(
+      {
+        runner: cluster.runner,
+        env: {},
+        overrides: {
+          tools: testTools,
+          now: clock.now,
+          sleep: clock.sleep,
+          pollMs: 1000,
+        },
       },
-    });
+      engine,
+    );
   });
   afterEach(() => app.backend.stop());
 

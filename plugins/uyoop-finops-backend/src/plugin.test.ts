@@ -16,6 +16,11 @@ import {
 } from '@internal/plugin-uyoop-finops-node/src/testUtils';
 // The portal's own policy module, not a stand-in: the routes are judged by its rules.
 import { UyoopPermissionPolicy } from '../../../packages/backend/src/permissionPolicy';
+import {
+  BackendDatabaseConfig,
+  databaseEngines,
+  testDatabases,
+} from '@internal/testbed/src/databases';
 import { finopsPlugin } from './plugin';
 
 // Both users as catalog/org.yaml has them: guest in developers, cjenkins in finance.
@@ -28,7 +33,9 @@ const finance = 'user:default/cjenkins';
  * sign-in resolver issues them.
  */
 let catalog: ReturnType<typeof loadPlatform> | undefined;
-const policy = new UyoopPermissionPolicy({ logger: mockServices.logger.mock() });
+const policy = new UyoopPermissionPolicy({
+  logger: mockServices.logger.mock(),
+});
 const permissions = mockServices.permissions.mock({
   authorize: async (requests, { credentials }) => {
     const user = (credentials.principal as { userEntityRef?: string })
@@ -41,7 +48,7 @@ const permissions = mockServices.permissions.mock({
     return Promise.all(
       requests.map(r =>
         'permission' in r
-          ? policy.handle(
+          ? (policy.handle(
               { permission: r.permission },
               user
                 ? {
@@ -52,17 +59,20 @@ const permissions = mockServices.permissions.mock({
                     },
                   }
                 : undefined,
-            ) as Promise<any>
+            ) as Promise<any>)
           : Promise.resolve({ result: AuthorizeResult.DENY }),
       ),
     );
   },
 });
 
-describe('finops backend routes', () => {
+const databases = testDatabases();
+
+describe.each(databaseEngines)('finops backend routes on %s', engine => {
   let server: OvhContractServer;
   let base: string;
   let stop: () => Promise<void>;
+  let database: BackendDatabaseConfig;
   const get = (path: string, user?: string) =>
     fetch(`${base}${path}`, {
       headers: user ? { Authorization: mockCredentials.user.header(user) } : {},
@@ -78,6 +88,7 @@ describe('finops backend routes', () => {
     process.env.OVH_APPLICATION_KEY = FIXTURE_KEYS.appKey;
     process.env.OVH_APPLICATION_SECRET = FIXTURE_KEYS.appSecret;
     process.env.OVH_CONSUMER_KEY = FIXTURE_KEYS.consumerKey;
+    database = await databases.config(engine);
     const backend = await startTestBackend({
       features: [
         finopsPlugin,
@@ -85,6 +96,7 @@ describe('finops backend routes', () => {
         mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
         mockServices.rootConfig.factory({
           data: {
+            backend: { database },
             finops: { ovhApi: { host: server.host, port: server.port } },
           },
         }),
@@ -111,6 +123,20 @@ describe('finops backend routes', () => {
     delete process.env.OVH_APPLICATION_KEY;
     delete process.env.OVH_APPLICATION_SECRET;
     delete process.env.OVH_CONSUMER_KEY;
+  });
+
+  it('keeps the ingested lines in the backend database', async () => {
+    const { invoices } = await (await get('/invoices', finance)).json();
+    expect(invoices.length).toBeGreaterThan(0);
+    if (database.client === 'pg') {
+      // Production's database: the lines are in the FinOps plugin's own database.
+      const [{ lines }] = await databases.pluginRows(
+        database,
+        'finops',
+        'select count(*)::int as lines from finops_cost_lines',
+      );
+      expect(lines).toBeGreaterThan(0);
+    }
   });
 
   it('403 on invoice details for a developer', async () => {

@@ -1,8 +1,8 @@
 /*
  * The audit trail in a running backend: the real permission plugin with the
  * portal's policy, the FinOps plugin, the audit plugin and the auditor that
- * writes every plugin's events to its table (SQLite here; the production
- * test runs it on PostgreSQL).
+ * writes every plugin's events to its table, on SQLite (the embedded
+ * default) and on PostgreSQL (production).
  */
 import {
   mockCredentials,
@@ -11,6 +11,11 @@ import {
 } from '@backstage/backend-test-utils';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import finopsPlugin from '@internal/plugin-uyoop-finops-backend';
+import {
+  BackendDatabaseConfig,
+  databaseEngines,
+  testDatabases,
+} from '@internal/testbed/src/databases';
 import policyModule from '../permissionPolicy';
 import { auditorServiceFactory, auditPlugin, AuditRecord } from '.';
 
@@ -22,9 +27,12 @@ const GROUPS: Record<string, string[]> = {
   'user:default/ada': ['group:default/admins'],
 };
 
-describe('the audit trail', () => {
+const databases = testDatabases();
+
+describe.each(databaseEngines)('the audit trail on %s', engine => {
   let base: string;
   let stop: () => Promise<void>;
+  let database: BackendDatabaseConfig;
 
   const call = (user: string, path: string, init: RequestInit = {}) =>
     fetch(`${base}${path}`, {
@@ -36,6 +44,7 @@ describe('the audit trail', () => {
     });
 
   beforeAll(async () => {
+    database = await databases.config(engine);
     const backend = await startTestBackend({
       features: [
         permissionPlugin,
@@ -55,7 +64,10 @@ describe('the audit trail', () => {
           },
         }).factory,
         mockServices.rootConfig.factory({
-          data: { permission: { enabled: true } },
+          data: {
+            permission: { enabled: true },
+            backend: { database },
+          },
         }),
       ],
     });
@@ -97,6 +109,15 @@ describe('the audit trail', () => {
     ).toEqual([]);
     const ids = records.map(r => r.id);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    if (database.client === 'pg') {
+      // On production's database, the record is in the audit plugin's own database.
+      const rows = await databases.pluginRows(
+        database,
+        'audit',
+        `select actor from uyoop_audit_records where plugin = 'finops' and event_id = 'ingest'`,
+      );
+      expect(rows).toContainEqual({ actor: 'user:default/fiona' });
+    }
   });
 
   it('records a refused ingestion as failed, with the reason', async () => {

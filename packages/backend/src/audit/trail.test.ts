@@ -1,7 +1,10 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
 import type { AuditorEvent } from '@backstage/backend-defaults/auditor';
 import { AuditStore } from './store';
 import { AuditTrail } from './trail';
+import {
+  databaseEngines,
+  testDatabases,
+} from '@internal/testbed/src/databases';
 
 jest.setTimeout(60_000);
 
@@ -16,9 +19,9 @@ const event = (status: 'initiated' | 'succeeded' | 'failed', n: number) =>
     ...(status === 'failed' ? { error: new Error('OVH answered 503') } : {}),
   } as AuditorEvent);
 
-describe('the audit trail', () => {
-  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const databases = testDatabases();
 
+describe.each(databaseEngines)('the audit trail on %s', engine => {
   it('keeps what happened before its table opened, in order, and only finished events that matter', async () => {
     const trail = new AuditTrail();
     await trail.record(event('initiated', 1));
@@ -26,7 +29,7 @@ describe('the audit trail', () => {
     await trail.record(event('failed', 2));
     // A low-severity success (a catalog read) stays in the logs only.
     await trail.record({ ...event('succeeded', 4), severityLevel: 'low' });
-    const store = await AuditStore.create(await databases.init('SQLITE_3'));
+    const store = await AuditStore.create(await databases.knex(engine));
     await trail.attach(store);
     await trail.record(event('succeeded', 3));
 
