@@ -355,11 +355,21 @@ async function main() {
   console.log(
     `entities with a processing error in the module runs (all are valid): ${falseAlarms}`,
   );
-  const worst = ratio('ingestMs');
+  // The goal covers what a user feels: the time to see the catalog, and the
+  // median answer of both endpoints (p99 of 100 requests is one request).
+  const goal = (['ingestMs', 'entitiesP50', 'queryP50'] as const).map(key => ({
+    key,
+    value: ratio(key),
+  }));
+  const over = goal.filter(g => g.value > 1.1);
   console.log(
-    `goal: module ingest <= 1.10 x stock: ${
-      worst <= 1.1 ? 'met' : 'NOT met'
-    } (${worst.toFixed(3)})`,
+    `goal: module <= 1.10 x stock for ingest, /entities p50 and /entities/by-query p50: ${
+      over.length === 0
+        ? 'met'
+        : `NOT met (${over
+            .map(g => `${g.key} ${g.value.toFixed(3)}`)
+            .join(', ')})`
+    }`,
   );
   process.exit(0);
 }
