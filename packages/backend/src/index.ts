@@ -76,4 +76,7 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 // uyoop FinOps: costs, allocation, budgets, Prometheus metrics
 backend.add(import('@internal/plugin-uyoop-finops-backend'));
 
+// uyoop DRP: backup inventory, coverage preflight, restores and drills
+backend.add(import('@internal/plugin-uyoop-drp-backend'));
+
 backend.start();

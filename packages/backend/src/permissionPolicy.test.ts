@@ -26,6 +26,7 @@ import catalogPlugin from '@backstage/plugin-catalog-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
 import finopsPlugin from '@internal/plugin-uyoop-finops-backend';
+import drpPlugin from '@internal/plugin-uyoop-drp-backend';
 import { auditPlugin } from './audit';
 import policyModule, {
   POLICY,
@@ -201,6 +202,7 @@ describe('the portal permission policy in a running backend', () => {
         scaffolderPlugin,
         kubernetesPlugin,
         finopsPlugin,
+        drpPlugin,
         auditPlugin,
         recordingLogger,
         recordingAuditor,
@@ -254,6 +256,7 @@ describe('the portal permission policy in a running backend', () => {
       'scaffolder',
       'kubernetes',
       'finops',
+      'drp',
       'audit',
     ]) {
       const res = await fetch(
