@@ -1,6 +1,7 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import finopsPlugin from '@internal/plugin-uyoop-finops';
+import drpPlugin from '@internal/plugin-uyoop-drp';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
 import { signInModule } from './modules/signIn';
@@ -20,6 +21,7 @@ export default createApp({
     uyoopCatalogModule,
     uyoopCatalogGraphModule,
     finopsPlugin,
+    drpPlugin,
     signInModule,
     auditPlugin,
   ],

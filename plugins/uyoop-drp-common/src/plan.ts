@@ -176,3 +176,11 @@ export function hintFor(message: string): string | undefined {
   ];
   return rules.find(([re]) => re.test(message))?.[1];
 }
+
+/** A duration for people: 22.8 s, 4.5 min, 26.0 h; "not measured" without one. */
+export const formatSeconds = (s?: number) => {
+  if (s === undefined) return 'not measured';
+  if (s < 120) return `${s.toFixed(1)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+};

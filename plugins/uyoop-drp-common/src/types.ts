@@ -86,6 +86,18 @@ export interface Inventory {
 
 export type RestoreMode = 'scratch' | 'in-place';
 
+/** A Velero Restore under way or done, as its progress shows. */
+export interface RestoreProgress {
+  name: string;
+  phase: string;
+  itemsRestored?: number;
+  totalItems?: number;
+  errors: number;
+  warnings: number;
+  volumeBytesDone: number;
+  volumeBytesTotal: number;
+}
+
 /** What a restore will do, before it does it. */
 export interface RestorePlan {
   backup: string;

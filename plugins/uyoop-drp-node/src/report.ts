@@ -1,4 +1,7 @@
 import type { DrillRecord } from '@internal/plugin-uyoop-drp-common';
+import { formatSeconds } from '@internal/plugin-uyoop-drp-common';
+
+export { formatSeconds };
 
 const esc = (v: unknown) =>
   String(v ?? '').replace(
@@ -9,12 +12,6 @@ const esc = (v: unknown) =>
       ]!),
   );
 
-export const formatSeconds = (s?: number) => {
-  if (s === undefined) return 'not measured';
-  if (s < 120) return `${s.toFixed(1)} s`;
-  if (s < 7200) return `${(s / 60).toFixed(1)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
-};
 
 /**
  * A drill as a standalone HTML page (no script, no external asset): the

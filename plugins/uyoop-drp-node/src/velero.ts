@@ -2,12 +2,15 @@ import { NotFoundError } from '@backstage/errors';
 import type {
   BackupInfo,
   RestorePlan,
+  RestoreProgress,
   ScheduleInfo,
   StorageLocationInfo,
 } from '@internal/plugin-uyoop-drp-common';
 import { hintFor } from '@internal/plugin-uyoop-drp-common';
 import type { KubeObject } from './kube';
 import { ToolRunner } from './tools';
+
+export type { RestoreProgress } from '@internal/plugin-uyoop-drp-common';
 
 export const toBackupInfo = (o: KubeObject): BackupInfo => ({
   name: o.metadata!.name!,
@@ -43,16 +46,6 @@ export const schedulesFsBackup = (o: KubeObject) =>
   Boolean(o.spec?.template?.defaultVolumesToFsBackup);
 
 /** The progress of a Velero Restore, in the order that means something to a person. */
-export interface RestoreProgress {
-  name: string;
-  phase: string;
-  itemsRestored?: number;
-  totalItems?: number;
-  errors: number;
-  warnings: number;
-  volumeBytesDone: number;
-  volumeBytesTotal: number;
-}
 
 /**
  * Velero's restore results (restores/<name>/restore-<name>-results.gz), one

@@ -10,6 +10,7 @@ import { NavContentBlueprint } from '@backstage/plugin-app-react';
 import { SidebarLogo } from './SidebarLogo';
 import MenuIcon from '@material-ui/icons/Menu';
 import AccountBalanceWalletIcon from '@material-ui/icons/AccountBalanceWallet';
+import RestoreIcon from '@material-ui/icons/Restore';
 import SearchIcon from '@material-ui/icons/Search';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
@@ -26,6 +27,7 @@ export const SidebarContent = NavContentBlueprint.make({
       nav.take('page:search'); // Using search modal instead
       nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
       nav.take('page:finops'); // Its own entry below, with its icon
+      nav.take('page:drp'); // Its own entry below, with its icon
 
       return (
         <Sidebar>
@@ -42,6 +44,11 @@ export const SidebarContent = NavContentBlueprint.make({
               icon={AccountBalanceWalletIcon}
               to="/finops"
               text="FinOps"
+            />
+            <SidebarItem
+              icon={RestoreIcon}
+              to="/drp"
+              text="Disaster recovery"
             />
             <SidebarDivider />
             <SidebarScrollWrapper>

@@ -110,9 +110,9 @@ export const PlatformOverview = () => {
       <Grid item xs={12} md={3}>
         <InfoCard title="Disaster recovery">
           <Typography variant="body2">
-            Backups, permission-gated restores and chaos-day drills with
-            measured RTO/RPO will live here with the uyoop-drp plugin. Not
-            available yet.
+            Coverage preflight, recovery points, permission-gated restores and
+            chaos-day drills with measured RTO/RPO:{' '}
+            <Link to="/drp">open the DRP page</Link>.
           </Typography>
         </InfoCard>
       </Grid>
