@@ -206,24 +206,30 @@ const DrillsCard = () => {
   return (
     <InfoCard title="Chaos-day drills">
       <Grid container spacing={2} alignItems="center">
-        <Grid item>
-          <TextField
-            id="drp-drill-namespace"
-            label="Namespace to delete and restore"
-            value={namespace}
-            onChange={e => setNamespace(e.target.value)}
-            disabled={!canDrill.allowed}
-          />
-        </Grid>
-        <Grid item>
-          <TextField
-            id="drp-drill-confirm"
-            label="Type it again to confirm"
-            value={confirm}
-            onChange={e => setConfirm(e.target.value)}
-            disabled={!canDrill.allowed}
-          />
-        </Grid>
+        {[
+          [
+            'drp-drill-namespace',
+            'Namespace to delete and restore',
+            namespace,
+            setNamespace,
+          ] as const,
+          [
+            'drp-drill-confirm',
+            'Type it again to confirm',
+            confirm,
+            setConfirm,
+          ] as const,
+        ].map(([id, label, value, set]) => (
+          <Grid item key={id}>
+            <TextField
+              id={id}
+              label={label}
+              value={value}
+              onChange={e => set(e.target.value)}
+              disabled={!canDrill.allowed}
+            />
+          </Grid>
+        ))}
         <Grid item>
           <Button
             variant="contained"
