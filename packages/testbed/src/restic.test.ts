@@ -1,7 +1,8 @@
 /*
  * restic on the testbed's Object Lock bucket: the immutable copy of the 3-2-1
  * rule. Locked versions cannot be deleted, survive `forget --prune`, and stay
- * restorable; GOVERNANCE retention yields only to an explicit bypass.
+ * restorable; the catalog's COMPLIANCE retention yields not even to the
+ * bypass header that would lift a GOVERNANCE one.
  */
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -116,8 +117,8 @@ describe('restic on the Object Lock bucket', () => {
     expect(await readFile(restoredFile, 'utf8')).toBe(`-- dump ${prefix}\n`);
   });
 
-  it('deletes a GOVERNANCE-locked version only with the bypass header, as S3 specifies', async () => {
-    const key = `${prefix}-governance/note.txt`;
+  it("keeps a COMPLIANCE-locked version for the catalog's 30 days, even against the bypass header", async () => {
+    const key = `${prefix}-compliance/note.txt`;
     const put = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
@@ -132,39 +133,32 @@ describe('restic on the Object Lock bucket', () => {
         VersionId: put.VersionId,
       }),
     );
-    expect(head.ObjectLockMode).toBe('GOVERNANCE');
-    expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(
-      Date.now(),
-    );
+    expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    const days =
+      (head.ObjectLockRetainUntilDate!.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
 
-    const refused = await s3
-      .send(
-        new DeleteObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          VersionId: put.VersionId,
-        }),
-      )
-      .catch((e: unknown) => e);
-    expect(status(refused)).toBe(403);
-
-    await s3.send(
-      new DeleteObjectCommand({
+    for (const bypass of [false, true]) {
+      const refused = await s3
+        .send(
+          new DeleteObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            VersionId: put.VersionId,
+            ...(bypass ? { BypassGovernanceRetention: true } : {}),
+          }),
+        )
+        .catch((e: unknown) => e);
+      expect(status(refused)).toBe(403);
+    }
+    const kept = await s3.send(
+      new HeadObjectCommand({
         Bucket: bucket,
         Key: key,
         VersionId: put.VersionId,
-        BypassGovernanceRetention: true,
       }),
     );
-    const gone = await s3
-      .send(
-        new HeadObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          VersionId: put.VersionId,
-        }),
-      )
-      .catch((e: unknown) => e);
-    expect(status(gone)).toBe(404);
+    expect(kept.VersionId).toBe(put.VersionId);
   });
 });

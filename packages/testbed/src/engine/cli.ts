@@ -5,6 +5,7 @@
 import { isUsageError, parseCommandLine, usageFailure, UsageError } from '@internal/platform';
 import type { CliIO } from '@internal/platform';
 import { createContext, TestbedContext } from './context';
+import { testbedBuckets } from './s3';
 import { applyWorkloads } from './workloads';
 import { build, down, formatEndpoints, endpoints, formatStatus, status, up } from './testbed';
 
@@ -39,7 +40,7 @@ export async function testbedCli(
   try {
     if (command === 'up') {
       await up(ctx);
-      io.out(formatEndpoints(endpoints(ctx)));
+      io.out(formatEndpoints(endpoints(ctx, await testbedBuckets(ctx))));
     } else if (command === 'down') {
       await down(ctx);
     } else if (command === 'build') {

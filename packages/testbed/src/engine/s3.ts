@@ -14,10 +14,29 @@ import {
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { backupBuckets, loadPlatform, s3LockMode } from '@internal/platform';
 import { paths, TestbedContext } from './context';
 import { runningPid, start, stop, waitFor } from './daemons';
 
-export const buckets = { velero: 'velero', locked: 'backups-locked' };
+/** The backup buckets, named and locked as the catalog says (catalog/storage.yaml). */
+export interface TestbedBuckets {
+  /** Velero's, unlocked. */
+  velero: string;
+  /** restic's: versioned, Object Lock with a default retention. */
+  locked: string;
+  lockMode: 'GOVERNANCE' | 'COMPLIANCE';
+  lockDays: number;
+}
+
+export async function testbedBuckets(ctx: TestbedContext): Promise<TestbedBuckets> {
+  const b = backupBuckets(await loadPlatform({ root: ctx.repoRoot }));
+  return {
+    velero: b.velero.name,
+    locked: b.locked.name,
+    lockMode: s3LockMode(b.locked)!,
+    lockDays: b.locked.retentionDays,
+  };
+}
 export const s3Daemons = ['ceph-mon', 'ceph-osd', 'radosgw'];
 
 const cephDir = (ctx: TestbedContext) => join(ctx.state, 'ceph');
@@ -140,17 +159,17 @@ export async function s3Up(ctx: TestbedContext): Promise<S3Keys> {
     writeFileSync(userFile, r.stdout, { mode: 0o600 });
   }
   const keys = s3Keys(ctx);
-  await createBuckets(ctx, keys);
+  await createBuckets(ctx, keys, await testbedBuckets(ctx));
   return keys;
 }
 
 /**
  * The plain bucket (Velero) and the locked one: versioning and Object Lock
- * with a default retention of GOVERNANCE 1 day. Governance still refuses a
- * plain delete of a locked version, as production's bucket does, while the
- * owner can clean test data up with the bypass header.
+ * with the catalog's default retention (COMPLIANCE 30 days: nobody deletes a
+ * locked version, not even with a bypass header). The store is in memory,
+ * so `down` throws it all away regardless.
  */
-async function createBuckets(ctx: TestbedContext, keys: S3Keys) {
+async function createBuckets(ctx: TestbedContext, keys: S3Keys, buckets: TestbedBuckets) {
   const s3 = new S3Client({
     endpoint: s3Endpoint(ctx),
     region: ctx.region,
@@ -184,8 +203,8 @@ async function createBuckets(ctx: TestbedContext, keys: S3Keys) {
           ObjectLockEnabled: 'Enabled',
           Rule: {
             DefaultRetention: {
-              Mode: process.env.TESTBED_LOCK_MODE === 'COMPLIANCE' ? 'COMPLIANCE' : 'GOVERNANCE',
-              Days: Number(process.env.TESTBED_LOCK_DAYS ?? 1),
+              Mode: buckets.lockMode,
+              Days: buckets.lockDays,
             },
           },
         },

@@ -37,7 +37,15 @@ import {
   nodesDown,
   nodesUp,
 } from './nodes';
-import { buckets, s3Daemons, s3Down, s3Endpoint, s3Keys, s3Up } from './s3';
+import {
+  s3Daemons,
+  s3Down,
+  s3Endpoint,
+  s3Keys,
+  s3Up,
+  TestbedBuckets,
+  testbedBuckets,
+} from './s3';
 import { veleroDown, veleroNamespace, veleroUp } from './velero';
 
 export const daemons = [...s3Daemons, ...controlPlaneDaemons, 'velero'];
@@ -147,13 +155,13 @@ export interface Endpoints {
   kubeApi: string;
   kubeconfig: string;
   s3: string;
-  buckets: typeof buckets;
+  buckets: TestbedBuckets;
   veleroNamespace: string;
   bin: string;
   env: string;
 }
 
-export const endpoints = (ctx: TestbedContext): Endpoints => ({
+export const endpoints = (ctx: TestbedContext, buckets: TestbedBuckets): Endpoints => ({
   kubeApi: apiserverUrl(ctx),
   kubeconfig: paths(ctx).kubeconfig,
   s3: s3Endpoint(ctx),
@@ -166,14 +174,14 @@ export const endpoints = (ctx: TestbedContext): Endpoints => ({
 export function formatEndpoints(e: Endpoints): string {
   return [
     `  Kubernetes API  ${e.kubeApi}  (KUBECONFIG=${e.kubeconfig})`,
-    `  S3 (radosgw)    ${e.s3}  buckets: ${e.buckets.velero}, ${e.buckets.locked} (object lock)`,
+    `  S3 (radosgw)    ${e.s3}  buckets: ${e.buckets.velero}, ${e.buckets.locked} (object lock ${e.buckets.lockMode}, ${e.buckets.lockDays} days)`,
     `  Velero          namespace ${e.veleroNamespace}, BackupStorageLocation default -> s3://${e.buckets.velero}`,
     `  tools           ${e.bin} (kubectl, velero, helm, restic)`,
     `  environment     ${e.env}`,
   ].join('\n');
 }
 
-function writeEnv(ctx: TestbedContext) {
+function writeEnv(ctx: TestbedContext, buckets: TestbedBuckets) {
   const { bin, env, kubeconfig } = paths(ctx);
   mkdirSync(bin, { recursive: true });
   for (const [tool, dir] of [
@@ -245,7 +253,7 @@ export async function up(ctx: TestbedContext): Promise<{ alreadyUp: boolean }> {
       await veleroUp(ctx, keys);
       await kubectl(ctx, ['-n', veleroNamespace, 'rollout', 'status', 'daemonset/node-agent', '--timeout=180s']);
     });
-    writeEnv(ctx);
+    writeEnv(ctx, await testbedBuckets(ctx));
     ctx.log.step(`testbed up in ${Math.round((Date.now() - t0) / 1000)} s`);
     return { alreadyUp: false };
   } finally {
@@ -289,7 +297,7 @@ export async function status(ctx: TestbedContext): Promise<Status> {
     running: await isUp(ctx),
     daemons: daemons.map(name => ({ name, pid: runningPid(ctx, name) })),
     nodes,
-    endpoints: endpoints(ctx),
+    endpoints: endpoints(ctx, await testbedBuckets(ctx)),
   };
 }
 

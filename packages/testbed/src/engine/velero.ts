@@ -12,7 +12,7 @@ import { TestbedContext } from './context';
 import { apply, kubectl } from './controlPlane';
 import { runningPid, start, stop, waitFor } from './daemons';
 import { imageRef } from './images';
-import { buckets, S3Keys, s3LabEndpoint } from './s3';
+import { S3Keys, s3LabEndpoint, testbedBuckets } from './s3';
 
 export const veleroNamespace = 'velero';
 
@@ -20,7 +20,7 @@ export const credentialsFile = (keys: S3Keys) =>
   `[default]\naws_access_key_id=${keys.accessKeyId}\naws_secret_access_key=${keys.secretAccessKey}\n`;
 
 /** The in-cluster part: storage location, credentials, service account, node agent. */
-export function veleroObjects(ctx: TestbedContext, keys: S3Keys): unknown[] {
+export function veleroObjects(ctx: TestbedContext, keys: S3Keys, bucket: string): unknown[] {
   const ns = veleroNamespace;
   const image = imageRef(ctx, 'velero');
   const labels = { component: 'velero' };
@@ -33,7 +33,7 @@ export function veleroObjects(ctx: TestbedContext, keys: S3Keys): unknown[] {
       spec: {
         provider: 'aws',
         default: true,
-        objectStorage: { bucket: buckets.velero },
+        objectStorage: { bucket },
         config: {
           region: ctx.region,
           s3ForcePathStyle: 'true',
@@ -184,7 +184,7 @@ export async function veleroUp(ctx: TestbedContext, keys: S3Keys) {
     'wait', '--for', 'condition=established', '--timeout=30s',
     'crd/backups.velero.io', 'crd/backupstoragelocations.velero.io',
   ]);
-  await apply(ctx, veleroObjects(ctx, keys));
+  await apply(ctx, veleroObjects(ctx, keys, (await testbedBuckets(ctx)).velero));
 
   if (!runningPid(ctx, 'velero')) {
     // Velero's controller-runtime manager always binds *:8080 (no flag).
