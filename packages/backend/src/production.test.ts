@@ -4,7 +4,9 @@
  * the built portal app (scripts/prepare.d/portal-app.sh), signing people in
  * through a real OpenID Provider standing in for Authelia, driven by Debian's
  * chromium through the portal's sign-in page and the provider's login page.
- * FinOps reads a local OVH API contract server.
+ * FinOps reads a local OVH API contract server; DRP works on the testbed's
+ * cluster, Velero and S3 (yarn testbed up), where a drp-admin restores a
+ * backup through the portal's restore wizard (the run is kept as a video).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
 import { repoRoot } from '@internal/platform';
-import { until } from '@internal/testbed';
+import { runId, testbed, tool, until } from '@internal/testbed';
 import { accessRules } from '@internal/plugin-uyoop-finops-node';
 import {
   FIXTURE_KEYS,
@@ -50,6 +52,11 @@ const PEOPLE = {
     name: 'Ada Admin',
     groups: ['admins'],
   },
+  dora: {
+    email: 'dora.drp@test.uyoop.fr',
+    name: 'Dora Drp',
+    groups: ['drp-admins'],
+  },
   stranger: {
     email: 'stranger@test.uyoop.fr',
     name: 'A Stranger',
@@ -79,6 +86,13 @@ metadata: { name: ada-test }
 spec:
   profile: { email: ${PEOPLE.ada.email}, displayName: Ada Admin }
   memberOf: [admins]
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: { name: dora-test }
+spec:
+  profile: { email: ${PEOPLE.dora.email}, displayName: Dora Drp }
+  memberOf: [drp-admins]
 `;
 
 const secret = () => randomBytes(24).toString('hex');
@@ -94,6 +108,11 @@ const SECRETS = {
 };
 
 const APP_DIST = join(repoRoot, 'packages/app/dist/index.html');
+/** Videos of the browser runs, kept with the suite's reports. */
+const VIDEOS = join(repoRoot, 'node_modules/.cache/uyoop-test-results/videos');
+
+/** The testbed namespace the drp-admin restores, and its Velero backup. */
+const DRP_NAMESPACE = `drp-e2e-${runId()}`;
 
 type AuthResponse = {
   type: string;
@@ -116,7 +135,30 @@ describe('the portal backend in production mode', () => {
   let browser: Browser;
   let base: string;
 
+  const tb = testbed();
+  const kubectl = (args: string[]) => tool(tb, 'kubectl', args);
+
   beforeAll(async () => {
+    // Something to restore: a namespace with a ConfigMap, backed up by Velero.
+    await kubectl(['create', 'namespace', DRP_NAMESPACE]);
+    await kubectl([
+      'create',
+      'configmap',
+      'settings',
+      '-n',
+      DRP_NAMESPACE,
+      '--from-literal=site=uyoop.fr',
+    ]);
+    await tool(tb, 'velero', [
+      'backup',
+      'create',
+      DRP_NAMESPACE,
+      '-n',
+      tb.veleroNamespace,
+      '--include-namespaces',
+      DRP_NAMESPACE,
+      '--wait',
+    ]);
     if (!existsSync(APP_DIST))
       throw new Error(
         'packages/app is not built: run scripts/prepare.d/portal-app.sh',
@@ -179,6 +221,14 @@ describe('the portal backend in production mode', () => {
         OVH_APPLICATION_KEY: FIXTURE_KEYS.appKey,
         NODE_EXTRA_CA_CERTS: join(dir, 'ovh-ca.pem'),
         NO_COLOR: '1',
+        // DRP on the testbed's cluster and S3.
+        KUBECONFIG: tb.kubeconfig,
+        DRP_BIN: tb.bin,
+        VELERO_NAMESPACE: tb.veleroNamespace,
+        DRP_S3_ENDPOINT: tb.s3.endpoint,
+        DRP_S3_REGION: tb.s3.region,
+        AWS_ACCESS_KEY_ID: tb.s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: tb.s3.secretAccessKey,
       },
     );
     try {
@@ -205,10 +255,17 @@ describe('the portal backend in production mode', () => {
             .query(
               'backstage_plugin_catalog',
               "select count(*)::int as n from search where key = 'spec.profile.email' and value = any($1)",
-              [[PEOPLE.fiona.email, PEOPLE.dave.email, PEOPLE.ada.email]],
+              [
+                [
+                  PEOPLE.fiona.email,
+                  PEOPLE.dave.email,
+                  PEOPLE.ada.email,
+                  PEOPLE.dora.email,
+                ],
+              ],
             )
             .catch(() => [{ n: 0 }]);
-          return rows[0].n === 3 ? true : undefined;
+          return rows[0].n === 4 ? true : undefined;
         },
         120_000,
       );
@@ -236,6 +293,9 @@ describe('the portal backend in production mode', () => {
     await oidc?.stop();
     await postgres?.stop();
     await ovh?.close();
+    await kubectl(['delete', 'namespace', '--wait=false', DRP_NAMESPACE]).catch(
+      () => undefined,
+    );
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -364,8 +424,11 @@ describe('the portal backend in production mode', () => {
    */
   async function signInThroughPortal(
     login: keyof typeof PEOPLE,
+    options: { video?: boolean } = {},
   ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext();
+    const context = await browser.newContext(
+      options.video ? { recordVideo: { dir: VIDEOS } } : {},
+    );
     const page = await context.newPage();
     page.on('console', m => {
       if (/Content Security Policy/i.test(m.text()))
@@ -528,6 +591,59 @@ describe('the portal backend in production mode', () => {
       expect(await row.first().textContent()).toContain('succeeded');
     } finally {
       await context.close();
+    }
+  });
+
+  it('lets a drp-admin restore a backup into a scratch namespace through the wizard, and records it', async () => {
+    const { context, page } = await signInThroughPortal('dora', {
+      video: true,
+    });
+    let target: string | undefined;
+    try {
+      await page.goto(`${base}/drp`);
+      const row = page.getByRole('row').filter({ hasText: DRP_NAMESPACE });
+      await expectVisible(row);
+      await row.getByRole('button', { name: 'Restore…' }).click();
+      const start = page.getByRole('button', { name: 'Start the restore' });
+      await until(
+        'the Start the restore button to be enabled',
+        async () => ((await start.isEnabled()) ? true : undefined),
+        30_000,
+      );
+      await start.click();
+      const done = page.getByText(/^Restored into /);
+      await done.waitFor({ state: 'visible', timeout: 300_000 });
+      target = (await done.textContent())!.replace(/^Restored into |\.$/g, '');
+      expect(target).toMatch(new RegExp(`^${DRP_NAMESPACE}-`));
+      expect(
+        await page.getByText(/^Items restored: (\d+) of \1$/).count(),
+      ).toBe(1);
+      // The data is back under the new name; the live namespace is untouched.
+      expect(
+        await kubectl([
+          'get',
+          'configmap',
+          'settings',
+          '-n',
+          target,
+          '-o',
+          'jsonpath={.data.site}',
+        ]),
+      ).toBe('uyoop.fr');
+      const rows = await postgres.query(
+        'backstage_plugin_audit',
+        "select actor, status from uyoop_audit_records where plugin = 'drp' and event_id = 'restore'",
+      );
+      expect(rows).toContainEqual({
+        actor: 'user:default/dora-test',
+        status: 'succeeded',
+      });
+    } finally {
+      await context.close(); // writes the video
+      if (target)
+        await kubectl(['delete', 'namespace', '--wait=false', target]).catch(
+          () => undefined,
+        );
     }
   });
 
