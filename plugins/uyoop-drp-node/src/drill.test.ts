@@ -2,6 +2,9 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import { sqliteKnex } from '@internal/platform';
 import { closeEngines, engineOn, fakeClock, FakeCluster } from './testUtils';
 
+// The first test of the file loads the engine and SQLite: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 afterAll(closeEngines);
 
 const probe = {

@@ -7,6 +7,9 @@ import { drpCli } from './cli';
 import { drillReportHtml } from './report';
 import { closeEngines, engineOn, FakeCluster, testTools } from './testUtils';
 
+// The first test of the file loads the engine and SQLite: seconds on a loaded machine.
+jest.setTimeout(60_000);
+
 afterAll(closeEngines);
 
 describe('engine', () => {
