@@ -177,6 +177,14 @@ export function hintFor(message: string): string | undefined {
   return rules.find(([re]) => re.test(message))?.[1];
 }
 
+/** Velero's restore phases after which nothing more happens. */
+export const RESTORE_DONE = [
+  'Completed',
+  'PartiallyFailed',
+  'Failed',
+  'FailedValidation',
+];
+
 /** A duration for people: 22.8 s, 4.5 min, 26.0 h; "not measured" without one. */
 export const formatSeconds = (s?: number) => {
   if (s === undefined) return 'not measured';

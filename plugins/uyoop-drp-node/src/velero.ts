@@ -98,10 +98,15 @@ export class Velero {
     return (await this.items('backups.velero.io')).map(toBackupInfo);
   }
 
-  async backup(name: string): Promise<BackupInfo> {
+  /** One Velero object of `resource` by name; NotFoundError naming `what` when there is none. */
+  private async one(
+    resource: string,
+    what: string,
+    name: string,
+  ): Promise<KubeObject> {
     const r = await this.tools.run('kubectl', [
       'get',
-      'backups.velero.io',
+      resource,
       name,
       '-n',
       this.ns,
@@ -109,8 +114,12 @@ export class Velero {
       'json',
       '--ignore-not-found',
     ]);
-    if (!r.stdout.trim()) throw new NotFoundError(`no backup named ${name}`);
-    return toBackupInfo(JSON.parse(r.stdout));
+    if (!r.stdout.trim()) throw new NotFoundError(`no ${what} named ${name}`);
+    return JSON.parse(r.stdout) as KubeObject;
+  }
+
+  async backup(name: string): Promise<BackupInfo> {
+    return toBackupInfo(await this.one('backups.velero.io', 'backup', name));
   }
 
   async scheduleObjects() {
@@ -162,18 +171,7 @@ export class Velero {
   }
 
   async restoreProgress(name: string): Promise<RestoreProgress> {
-    const r = await this.tools.run('kubectl', [
-      'get',
-      'restores.velero.io',
-      name,
-      '-n',
-      this.ns,
-      '-o',
-      'json',
-      '--ignore-not-found',
-    ]);
-    if (!r.stdout.trim()) throw new NotFoundError(`no restore named ${name}`);
-    const o = JSON.parse(r.stdout) as KubeObject;
+    const o = await this.one('restores.velero.io', 'restore', name);
     const volumes = await this.items(
       'podvolumerestores.velero.io',
       `velero.io/restore-name=${name}`,
@@ -194,10 +192,4 @@ export class Velero {
 const sum = (l: KubeObject[], f: (o: KubeObject) => number | undefined) =>
   l.reduce((t, o) => t + (f(o) ?? 0), 0);
 
-/** Restore phases after which nothing more happens. */
-export const RESTORE_DONE = [
-  'Completed',
-  'PartiallyFailed',
-  'Failed',
-  'FailedValidation',
-];
+export { RESTORE_DONE } from '@internal/plugin-uyoop-drp-common';

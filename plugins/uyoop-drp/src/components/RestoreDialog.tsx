@@ -8,6 +8,7 @@ import {
   RestoreMode,
   RestorePlan,
   RestoreProgress,
+  RESTORE_DONE,
 } from '@internal/plugin-uyoop-drp-common';
 import {
   Button,
@@ -23,9 +24,6 @@ import {
   Typography,
 } from '@material-ui/core';
 import { drpApiRef } from '../api';
-
-/** Velero's phases that end a restore. */
-const DONE = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -70,7 +68,7 @@ export const RestoreDialog = (props: {
         const p = await api.restoreProgress(plan.restoreName);
         if (stopped) return;
         setProgress(p);
-        if (!DONE.includes(p.phase)) setTimeout(read, pollMs);
+        if (!RESTORE_DONE.includes(p.phase)) setTimeout(read, pollMs);
       } catch (e) {
         if (!stopped) setError((e as Error).message);
       }
@@ -101,7 +99,7 @@ export const RestoreDialog = (props: {
       setBusy(false);
     }
   };
-  const done = progress && DONE.includes(progress.phase);
+  const done = progress && RESTORE_DONE.includes(progress.phase);
   const total = progress?.totalItems ?? 0;
 
   return (
