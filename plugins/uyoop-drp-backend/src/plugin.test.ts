@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AuditorServiceCreateEventOptions } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -17,6 +14,7 @@ import {
   fakeClock,
   FakeCluster,
   testTools,
+  unreachableKubeconfig,
 } from '@internal/plugin-uyoop-drp-node/src/testUtils';
 import {
   DatabaseEngine,
@@ -295,18 +293,7 @@ describe.each(databaseEngines)('drp backend routes on %s', engine => {
 
 describe('drp backend without its cluster', () => {
   it('503 with a clear message when the cluster cannot be reached', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'drp-kube-'));
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: not-a-secret}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
-    );
+    const kubeconfig = unreachableKubeconfig();
     const app = await start({ env: { KUBECONFIG: kubeconfig } });
     try {
       const res = await app.call('GET', '/inventory', developer);

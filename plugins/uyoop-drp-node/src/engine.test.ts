@@ -1,11 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { zxRunner } from '@internal/platform';
 import { drpCli } from './cli';
 import { drillReportHtml } from './report';
-import { closeEngines, engineOn, FakeCluster, testTools } from './testUtils';
+import {
+  closeEngines,
+  engineOn,
+  FakeCluster,
+  testTools,
+  unreachableKubeconfig,
+} from './testUtils';
 
 // The first test of the file loads the engine and SQLite: seconds on a loaded machine.
 jest.setTimeout(60_000);
@@ -79,18 +82,7 @@ describe('engine', () => {
   });
 
   it('an unreachable cluster is a ServiceUnavailableError that says what to check (real kubectl)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'drp-kube-'));
-    const kubeconfig = join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: not-a-secret}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`,
-    );
+    const kubeconfig = unreachableKubeconfig();
     const { engine } = await engineOn(new FakeCluster(), {
       runner: zxRunner,
       tools: { ...testTools, env: { KUBECONFIG: kubeconfig } },

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { backupBuckets, loadPlatform, sqliteKnex } from '@internal/platform';
 import { DrpEngine, DrpEngineOptions } from '../engine';
@@ -64,4 +67,20 @@ export async function engineOn(
     ...options,
   });
   return { engine, db, clock };
+}
+
+/** A kubeconfig whose cluster never answers (port 1 on loopback), in a fresh folder. */
+export function unreachableKubeconfig(): string {
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'drp-kube-')), 'config');
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: not-a-secret}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`,
+  );
+  return kubeconfig;
 }
