@@ -41,7 +41,8 @@ export interface ClusterPlan {
 
 export class PlanError extends Error {}
 
-const mostCommon = (values: string[]) => {
+/** The value that occurs most often (ties: the first by name); undefined for none. */
+export const mostCommon = (values: string[]) => {
   const counts = new Map<string, number>();
   values.forEach(v => counts.set(v, (counts.get(v) ?? 0) + 1));
   return [...counts.entries()].sort(

@@ -22,6 +22,7 @@ import {
 import { runId, testbed, tool, until } from '@internal/testbed';
 import { busybox, tolerating } from '@internal/testbed/src/pods';
 import { clusterPlan, KubeObject, platformObjects, SYSTEM_NAMESPACE } from '.';
+import { mostCommon } from './plan';
 
 jest.setTimeout(600_000);
 
@@ -128,16 +129,10 @@ describe('the rendered NetworkPolicies on the real nodes', () => {
     }
 
     // One pod per namespace, on the node most of its services run on.
-    const nodeOf = (name: string) => {
-      const ns = plan.namespaces.find(n => n.name === name)!;
-      const counts = new Map<string, number>();
-      ns.workloads.forEach(w =>
-        counts.set(w.node, (counts.get(w.node) ?? 0) + 1),
-      );
-      return (
-        [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'core-prod'
-      );
-    };
+    const nodeOf = (name: string) =>
+      mostCommon(
+        plan.namespaces.find(n => n.name === name)!.workloads.map(w => w.node),
+      ) ?? 'core-prod';
     const serve = ports.map(p => `httpd -p ${p} -h /www`).join(' && ');
     const pods = plan.namespaces.map(ns => {
       const node = platform.nodes.find(n => n.name === nodeOf(ns.name))!;
