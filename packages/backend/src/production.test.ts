@@ -64,36 +64,21 @@ const PEOPLE = {
   },
 };
 
-/** The test accounts as catalog Users (the stranger is left out on purpose). */
-const TEST_USERS = `
-apiVersion: backstage.io/v1alpha1
+/** The people the catalog knows: all but the stranger, left out on purpose. */
+const CATALOG_PEOPLE = Object.entries(PEOPLE).filter(
+  ([login]) => login !== 'stranger',
+);
+
+/** The test accounts as catalog Users, `<login>-test`. */
+const TEST_USERS = CATALOG_PEOPLE.map(
+  ([login, p]) => `apiVersion: backstage.io/v1alpha1
 kind: User
-metadata: { name: fiona-test }
+metadata: { name: ${login}-test }
 spec:
-  profile: { email: ${PEOPLE.fiona.email}, displayName: Fiona Finance }
-  memberOf: [finance]
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: dave-test }
-spec:
-  profile: { email: ${PEOPLE.dave.email}, displayName: Dave Dev }
-  memberOf: [developers]
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: ada-test }
-spec:
-  profile: { email: ${PEOPLE.ada.email}, displayName: Ada Admin }
-  memberOf: [admins]
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: { name: dora-test }
-spec:
-  profile: { email: ${PEOPLE.dora.email}, displayName: Dora Drp }
-  memberOf: [drp-admins]
-`;
+  profile: { email: ${p.email}, displayName: ${p.name} }
+  memberOf: [${p.groups.join(', ')}]
+`,
+).join('---\n');
 
 const secret = () => randomBytes(24).toString('hex');
 const SECRETS = {
@@ -255,17 +240,10 @@ describe('the portal backend in production mode', () => {
             .query(
               'backstage_plugin_catalog',
               "select count(*)::int as n from search where key = 'spec.profile.email' and value = any($1)",
-              [
-                [
-                  PEOPLE.fiona.email,
-                  PEOPLE.dave.email,
-                  PEOPLE.ada.email,
-                  PEOPLE.dora.email,
-                ],
-              ],
+              [CATALOG_PEOPLE.map(([, p]) => p.email)],
             )
             .catch(() => [{ n: 0 }]);
-          return rows[0].n === 4 ? true : undefined;
+          return rows[0].n === CATALOG_PEOPLE.length ? true : undefined;
         },
         120_000,
       );
