@@ -103,12 +103,11 @@ describe('zxRunner', () => {
   });
 
   it('stops a command at its timeout and says so', async () => {
-    const started = Date.now();
+    // The command would sleep a minute: only the timeout can end it in time.
     const run = zxRunner.run(node, script('setTimeout(() => {}, 60000)'), {
       timeoutMs: 300,
     });
     await expect(run).rejects.toThrow(/killed by SIGTERM \(timeout 300 ms\)/);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('stops a command when its abort signal fires', async () => {
