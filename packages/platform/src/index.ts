@@ -43,6 +43,7 @@ export {
   zxRunner,
 } from './process';
 export type {
+  Command,
   DaemonSpec,
   Service,
   ServiceSpec,

@@ -48,10 +48,10 @@ describe('zxRunner', () => {
 
   it('passes arguments as they are, without a shell reading them', async () => {
     const odd = ['$HOME', 'a b', '"; echo pwned', '*'];
-    const r = await zxRunner.run(
-      node,
-      [...script('console.log(JSON.stringify(process.argv.slice(1)))'), ...odd],
-    );
+    const r = await zxRunner.run(node, [
+      ...script('console.log(JSON.stringify(process.argv.slice(1)))'),
+      ...odd,
+    ]);
     expect(JSON.parse(r.stdout)).toEqual(odd);
   });
 
@@ -110,6 +110,42 @@ describe('zxRunner', () => {
     await expect(run).rejects.toThrow(/killed by SIGTERM \(timeout 300 ms\)/);
   });
 
+  describe('pipe', () => {
+    // 20 MB through the pipe: counted at the far end, never kept by the runner.
+    const produce = script(
+      'const b = Buffer.alloc(1 << 20, 97); for (let i = 0; i < 20; i++) process.stdout.write(b); console.error("dumped")',
+    );
+    const count = script(
+      'let n = 0; process.stdin.on("data", c => (n += c.length)).on("end", () => console.log(n))',
+    );
+
+    it('streams what the first command prints into the second', async () => {
+      const r = await zxRunner.pipe(
+        { cmd: node, args: produce },
+        { cmd: node, args: count },
+      );
+      expect(r.to.stdout.trim()).toBe(String(20 << 20));
+      expect(r.from).toEqual({ code: 0, stdout: '', stderr: 'dumped\n' });
+    });
+
+    it('fails with the first command when it fails, after the second has seen the end of its input', async () => {
+      const failing = script(
+        'process.stdout.write("half a dump"); console.error("connection lost"); process.exit(4)',
+      );
+      const run = zxRunner.pipe(
+        { cmd: node, args: failing },
+        { cmd: node, args: count },
+      );
+      await expect(run).rejects.toThrow(/failed \(exit 4\): connection lost/);
+      const r = await zxRunner.pipe(
+        { cmd: node, args: failing, opts: { allowFail: true } },
+        { cmd: node, args: count },
+      );
+      expect(r.from.code).toBe(4);
+      expect(r.to.stdout.trim()).toBe(String('half a dump'.length));
+    });
+  });
+
   it('stops a command when its abort signal fires', async () => {
     const ac = new AbortController();
     const run = zxRunner.run(node, script('setTimeout(() => {}, 60000)'), {
@@ -159,7 +195,10 @@ describe('runSync', () => {
     expect(() =>
       runSync(
         node,
-        [...script('console.error(process.argv[1]); process.exit(2)'), 'pw-secret-1'],
+        [
+          ...script('console.error(process.argv[1]); process.exit(2)'),
+          'pw-secret-1',
+        ],
         { secrets: ['pw-secret-1'] },
       ),
     ).toThrow(/failed \(exit 2\): \*\*\*$/);
@@ -204,7 +243,11 @@ describe('services and daemons', () => {
       args: script('console.log("up"); setInterval(() => {}, 1000)'),
       logFile,
     });
-    for (let i = 0; i < 100 && !readFileSync(logFile, 'utf8').includes('up'); i++)
+    for (
+      let i = 0;
+      i < 100 && !readFileSync(logFile, 'utf8').includes('up');
+      i++
+    )
       await new Promise(r => setTimeout(r, 50));
     expect(readFileSync(logFile, 'utf8')).toContain('up');
     expect(alive(pid)).toBe(true);
@@ -216,7 +259,12 @@ describe('services and daemons', () => {
 
 describe('one real call per family of tools', () => {
   it('Kubernetes clients: kubectl', async () => {
-    const r = await zxRunner.run('kubectl', ['version', '--client', '-o', 'json']);
+    const r = await zxRunner.run('kubectl', [
+      'version',
+      '--client',
+      '-o',
+      'json',
+    ]);
     expect(JSON.parse(r.stdout).clientVersion.gitVersion).toMatch(/^v1\./);
   });
 

@@ -36,17 +36,31 @@ export interface RunResult {
   stderr: string;
 }
 
+/** One command of a pipeline. */
+export interface Command {
+  cmd: string;
+  args: string[];
+  opts?: Omit<RunOptions, 'input' | 'onLine'>;
+}
+
 /** How an engine starts processes: injectable, so plans and error paths are unit-tested. */
 export interface ProcessRunner {
   run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * `from | to`: what `from` prints streams into `to`'s input, never held in
+   * memory (a database dump into restic). Both ends are awaited; the first
+   * that failed throws as `run` would, unless its `allowFail` is set. The
+   * `from` result's stdout is empty.
+   */
+  pipe?(
+    from: Command,
+    to: Command,
+  ): Promise<{ from: RunResult; to: RunResult }>;
 }
 
 /** A command that failed: names the command line, its exit code and the end of its output. */
 export class CommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly result: RunResult,
-  ) {
+  constructor(readonly command: string, readonly result: RunResult) {
     const tail = (result.stderr.trim() || result.stdout.trim())
       .split('\n')
       .slice(-15)
@@ -115,32 +129,60 @@ function outcome(
     throw new CommandError(line, {
       ...result,
       stdout: redact(result.stdout, opts.secrets),
-      stderr: redact([result.stderr, why].filter(Boolean).join('\n'), opts.secrets),
+      stderr: redact(
+        [result.stderr, why].filter(Boolean).join('\n'),
+        opts.secrets,
+      ),
     });
   }
   return result;
 }
 
+const zxOptions = (opts: RunOptions) => ({
+  cwd: opts.cwd,
+  env: environment(opts.env, opts.replaceEnv),
+  timeout: opts.timeoutMs,
+  signal: opts.signal,
+  nothrow: true,
+  quiet: true,
+  verbose: false,
+});
+
+/** A chunk list that keeps nothing: output streamed elsewhere is not stored. */
+const kept = <T>(): T[] => Object.assign([] as T[], { push: () => 0 });
+
 /** Runs real processes through zx: argument arrays, each quoted by zx, no shell string. */
-export const zxRunner: ProcessRunner = {
+export const zxRunner: Required<ProcessRunner> = {
   async run(cmd, args, opts = {}) {
     const p = $({
-      cwd: opts.cwd,
-      env: environment(opts.env, opts.replaceEnv),
+      ...zxOptions(opts),
       input: opts.input,
       // Without input, stdin is empty: a tool that reads it sees its end at once.
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs,
-      signal: opts.signal,
-      nothrow: true,
-      quiet: true,
-      verbose: false,
     })`${[cmd, ...args]}`;
     if (opts.onLine) {
       streamLines(p.stdout, opts.onLine);
       streamLines(p.stderr, opts.onLine);
     }
     return outcome(cmd, args, await p, opts);
+  },
+
+  async pipe(from, to) {
+    const source = $({
+      ...zxOptions(from.opts ?? {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      store: { stdout: kept(), stderr: [], stdall: kept() },
+    })`${[from.cmd, ...from.args]}`;
+    const sink = $({
+      ...zxOptions(to.opts ?? {}),
+      input: source,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })`${[to.cmd, ...to.args]}`;
+    const [a, b] = await Promise.all([source, sink]);
+    return {
+      from: outcome(from.cmd, from.args, a, from.opts ?? {}),
+      to: outcome(to.cmd, to.args, b, to.opts ?? {}),
+    };
   },
 };
 
@@ -303,7 +345,8 @@ export function startService(spec: ServiceSpec): Service {
       cwd: spec.cwd,
       env: environment(spec.env, spec.replaceEnv),
       detached: spec.detached ?? true,
-      stdio: log === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', log, log],
+      stdio:
+        log === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', log, log],
       nothrow: true,
       quiet: true,
       verbose: false,
