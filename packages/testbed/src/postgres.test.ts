@@ -6,68 +6,27 @@
  * same rows are back.
  */
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { demoWorkloads, KubeObject, loadPlatform } from '@internal/platform';
-import { createContext } from './engine/context';
-import { apply } from './engine/controlPlane';
-import { runnableWorkloads } from './engine/workloads';
-import { deleteNamespaceAndWait, execIn, waitRunning } from './pods';
+import { deleteNamespaceAndWait, waitRunning } from './pods';
+import { deployCatalogDatabase, TestDatabase } from './postgres';
 import { kubeConfig, runId, testbed, tool, until } from '.';
 
 jest.setTimeout(900_000);
 
 describe('PostgreSQL on the testbed', () => {
   const tb = testbed();
-  const ctx = createContext();
   const core = kubeConfig(tb).makeApiClient(CoreV1Api);
   const apps = kubeConfig(tb).makeApiClient(AppsV1Api);
   const id = runId();
   const namespace = `pg-it-${id}`;
   const backup = `pg-it-${id}`;
   const pod = 'nextcloud-db-0';
-  const password = `pw-${id}-Secret`;
-  const dbHost = `nextcloud-db.${namespace}.svc.cluster.local`;
-
-  /** psql in the database pod, over TCP through the Service's DNS name. */
-  const psql = (sql: string, pw = password) =>
-    execIn(
-      tb,
-      namespace,
-      pod,
-      `PGPASSWORD='${pw}' psql -h ${dbHost} -U postgres -d nextcloud -tA -v ON_ERROR_STOP=1 -c "${sql}"`,
-    );
-  /** What a user would compare: the rows, in order, hashed. */
-  const fingerprint = async () =>
-    (
-      await psql("SELECT count(*) || ':' || md5(string_agg(path || '=' || size, ',' ORDER BY path)) FROM files")
-    ).trim();
-  /**
-   * The fingerprint once the database answers by its Service name again: a
-   * replaced pod has a new address, which DNS gives out a few seconds after
-   * the pod is Ready ("No route to host" to the old one until then).
-   */
-  const fingerprintOnceReachable = () =>
-    until('the database to answer through its Service', () => fingerprint().catch(() => undefined), 120_000);
+  let db: TestDatabase;
+  const psql = (sql: string, pw?: string) => db.psql(sql, pw);
+  const fingerprint = () => db.fingerprint();
+  const fingerprintOnceReachable = () => db.fingerprintOnceReachable();
 
   beforeAll(async () => {
-    const platform = await loadPlatform();
-    const db = demoWorkloads(platform).filter(
-      o =>
-        (o.kind === 'StatefulSet' || o.kind === 'Service') &&
-        (o.metadata as { name: string }).name === 'nextcloud-db',
-    );
-    expect(db.map(o => o.kind).sort()).toEqual(['Service', 'StatefulSet']);
-    const moved = db.map(o => ({ ...o, metadata: { ...o.metadata, namespace } }) as KubeObject);
-    await apply(ctx, [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'nextcloud-db-credentials', namespace },
-        stringData: { password },
-      } as KubeObject,
-      ...runnableWorkloads(ctx, moved),
-    ]);
-    await waitRunning(core, namespace, pod, 300_000);
+    db = await deployCatalogDatabase(tb, namespace, `pw-${id}-Secret`);
   });
 
   afterAll(async () => {

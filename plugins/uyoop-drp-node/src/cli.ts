@@ -1,5 +1,11 @@
 import type { CliIO } from '@internal/platform';
 import {
+  isUsageError,
+  parseCommandLine,
+  usageFailure,
+  UsageError,
+} from '@internal/platform';
+import {
   latestGoodBackup,
   planRestore,
   PlanError,
@@ -33,13 +39,15 @@ commands:
   report DRILL-ID            a stored drill; --html FILE writes the standalone proof page
   drills                     the stored drills, newest first
   check                      restic check --read-data-subset (--subset 5%), result stored
+  dump [DATABASE]            tier 2: pg_dump of each PostgreSQL database of the catalog in the cluster (or DATABASE)
+                             streamed into the restic repository on the Object Lock bucket, tagged with its name
+  restore-dump DATABASE      load DATABASE's newest dump (or --snapshot ID) from restic into its pod
+  copy PATH                  the cold copy: restic copy of every snapshot into the repository at PATH (created if new)
 
 options: --json (machine output), --db FILE (SQLite store; default $DRP_DB or ~/.cache/uyoop/drp.sqlite)
 environment: KUBECONFIG, DRP_BIN (folder of kubectl, velero, restic), VELERO_NAMESPACE, DRP_S3_ENDPOINT, DRP_S3_REGION,
              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, RESTIC_PASSWORD, DRP_RESTIC_REPOSITORY
 exit codes: 0 done, 1 failed, 2 bad usage`;
-
-class UsageError extends Error {}
 
 interface Args {
   positional: string[];
@@ -47,24 +55,21 @@ interface Args {
   bools: Set<string>;
 }
 
-const VALUED = ['backup', 'probe', 'html', 'db', 'subset', 'name'];
+const VALUED = ['backup', 'probe', 'html', 'db', 'subset', 'name', 'snapshot'];
 const BOOLS = ['json', 'dry-run', 'help'];
 
+/** The command line, read by the platform's one parser (strict: an unknown option is bad usage). */
 export function parseArgs(argv: string[]): Args {
-  const out: Args = { positional: [], flags: {}, bools: new Set() };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      out.positional.push(a);
-      continue;
-    }
-    const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
-    if (BOOLS.includes(name)) out.bools.add(name);
-    else if (VALUED.includes(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      (out.flags[name] ??= []).push(v);
-    } else throw new UsageError(`Unknown option '--${name}'`);
+  const { values, positionals } = parseCommandLine(argv, {
+    ...Object.fromEntries(BOOLS.map(b => [b, { type: 'boolean' as const }])),
+    ...Object.fromEntries(
+      VALUED.map(v => [v, { type: 'string' as const, multiple: true }]),
+    ),
+  });
+  const out: Args = { positional: positionals, flags: {}, bools: new Set() };
+  for (const [k, v] of Object.entries(values)) {
+    if (Array.isArray(v)) out.flags[k] = v as string[];
+    else if (v === true) out.bools.add(k);
   }
   return out;
 }
@@ -96,6 +101,9 @@ export async function drpCli(
     'report',
     'drills',
     'check',
+    'dump',
+    'restore-dump',
+    'copy',
   ];
   try {
     if (!command || !known.includes(command))
@@ -108,19 +116,20 @@ export async function drpCli(
       );
     args = parseArgs(rest);
     probes = (args.flags.probe ?? []).map(parseProbe);
-    if (
-      ['backup', 'drill', 'report'].includes(command) &&
-      args.positional.length !== 1
-    )
-      throw new UsageError(
-        `${command} needs one ${
-          command === 'report' ? 'DRILL-ID' : 'NAMESPACE'
-        }`,
-      );
+    const needs: Record<string, string> = {
+      backup: 'NAMESPACE',
+      drill: 'NAMESPACE',
+      report: 'DRILL-ID',
+      'restore-dump': 'DATABASE',
+      copy: 'PATH',
+    };
+    if (needs[command] && args.positional.length !== 1)
+      throw new UsageError(`${command} needs one ${needs[command]}`);
+    if (command === 'dump' && args.positional.length > 1)
+      throw new UsageError('dump takes at most one DATABASE');
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.err(e.message ? `${e.message}\n\n${drpUsage}` : drpUsage);
-    return 2;
+    if (!isUsageError(e)) throw e;
+    return usageFailure(io, e, drpUsage);
   }
   const json = args.bools.has('json');
   const print = (value: unknown, text: () => string[]) => {
@@ -284,6 +293,37 @@ export async function drpCli(
               )}`,
           ),
         );
+        return 0;
+      }
+      case 'dump': {
+        const dumps = await engine.dumpDatabases(args.positional[0]);
+        print(dumps, () =>
+          dumps.map(
+            d =>
+              `${d.database} (${d.namespace}): snapshot ${d.snapshot}, ${
+                d.bytes
+              } bytes, tags ${d.tags.join(',')}`,
+          ),
+        );
+        return 0;
+      }
+      case 'restore-dump': {
+        const r = await engine.restoreDatabase(
+          args.positional[0],
+          args.flags.snapshot?.[0],
+        );
+        print(r, () => [
+          `${r.database}: loaded from restic snapshot ${r.snapshot}`,
+        ]);
+        return 0;
+      }
+      case 'copy': {
+        const c = await engine.coldCopy(args.positional[0]);
+        print(c, () => [
+          `cold copy ${c.repository}${c.created ? ' (created)' : ''}: ${
+            c.snapshots.length
+          } snapshots`,
+        ]);
         return 0;
       }
       case 'check': {

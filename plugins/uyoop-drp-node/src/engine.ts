@@ -22,6 +22,12 @@ import { judgeBucket, readBucket } from './buckets';
 import { BackupVerification, verifyBackupContents } from './completeness';
 import { coverageFindings, rpoPerService } from './coverage';
 import { DrillDeps, DrillTarget, recoverDrills, runDrill } from './drill';
+import {
+  dumpableDatabases,
+  dumpDatabase,
+  DumpResult,
+  restoreDatabase,
+} from './dumps';
 import { DataProbe, takeFingerprint } from './fingerprint';
 import { Cluster } from './kube';
 import { drillReportHtml } from './report';
@@ -425,16 +431,52 @@ export class DrpEngine {
     return drillReportHtml(await this.drill(id));
   }
 
-  /** `restic check --read-data-subset`, its result stored. */
-  async check(subset = '5%') {
+  /**
+   * Tier 2: pg_dump of each PostgreSQL database of the catalog in the
+   * cluster (or the one named) into the locked restic repository.
+   */
+  async dumpDatabases(only?: string): Promise<DumpResult[]> {
+    const restic = this.requireRestic();
+    const dbs = dumpableDatabases(this.o.platform, only);
+    await restic.ensure();
+    const out: DumpResult[] = [];
+    for (const db of dbs)
+      out.push(await dumpDatabase(restic, this.o.platform, db));
+    return out;
+  }
+
+  /** Loads a database's newest dump (or `snapshot`) from restic into its pod. */
+  async restoreDatabase(name: string, snapshot?: string) {
+    const [db] = dumpableDatabases(this.o.platform, name);
+    return restoreDatabase(this.requireRestic(), db, snapshot);
+  }
+
+  /**
+   * The cold copy of the 3-2-1 rule: `restic copy` of every snapshot into a
+   * repository at `path` (the admin's disk), created on first use.
+   */
+  async coldCopy(path: string) {
+    const restic = this.requireRestic();
+    const cold = new Restic(this.toolRunner, { url: path });
+    const r = await restic.copyTo(cold);
+    return { repository: path, ...r, snapshots: await cold.snapshots() };
+  }
+
+  private requireRestic(): Restic {
     if (!this.restic)
       throw new Error(
-        'no restic repository configured (DRP_RESTIC_REPOSITORY)',
+        'no restic repository configured (DRP_RESTIC_REPOSITORY, or the S3 settings and RESTIC_PASSWORD)',
       );
-    const r = await this.restic.check(subset);
+    return this.restic;
+  }
+
+  /** `restic check --read-data-subset`, its result stored. */
+  async check(subset = '5%') {
+    const restic = this.requireRestic();
+    const r = await restic.check(subset);
     const record = {
       at: this.now().toISOString(),
-      repository: this.restic.repository.url,
+      repository: restic.repository.url,
       subset,
       ...r,
     };

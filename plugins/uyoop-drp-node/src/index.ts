@@ -13,6 +13,8 @@ export type { KubeObject } from './kube';
 export { Velero, restoreResultRows, RESTORE_DONE } from './velero';
 export type { RestoreProgress } from './velero';
 export { Restic, resticRepositoryUrl } from './restic';
+export { dumpableDatabases, dumpFile, dumpTags } from './dumps';
+export type { DumpResult } from './dumps';
 export { ToolRunner } from './tools';
 export type { DrpTools } from './tools';
 export { judgeBucket, objectRetention, readBucket } from './buckets';

@@ -13,6 +13,8 @@ export interface DrpTools {
   secrets: string[];
 }
 
+export type Tool = 'kubectl' | 'velero' | 'restic';
+
 /** Messages of a tool that could not reach the cluster or S3 at all. */
 const UNREACHABLE =
   /unable to connect to the server|was refused|connection refused|no such host|i\/o timeout|dial tcp|EHOSTUNREACH|ECONNREFUSED|ENOTFOUND|network is unreachable|the server could not find the requested resource.*velero/i;
@@ -26,7 +28,7 @@ export class ToolRunner {
   constructor(readonly runner: ProcessRunner, readonly tools: DrpTools) {}
 
   async run(
-    tool: 'kubectl' | 'velero' | 'restic',
+    tool: Tool,
     args: string[],
     opts: Omit<RunOptions, 'env' | 'secrets'> & {
       env?: Record<string, string | undefined>;
@@ -39,19 +41,60 @@ export class ToolRunner {
         secrets: this.tools.secrets,
       });
     } catch (e) {
-      const text =
-        e instanceof CommandError
-          ? `${e.result.stderr}\n${e.result.stdout}`
-          : String((e as Error).message);
-      if (UNREACHABLE.test(text) || UNREACHABLE.test((e as Error).message))
-        throw new ServiceUnavailableError(
-          `${
-            tool === 'restic' ? 'the restic repository (S3)' : 'the cluster'
-          } cannot be reached: ${reason(
-            text,
-          )} (check KUBECONFIG, the S3 endpoint and the network)`,
-        );
-      throw e;
+      throw this.unreachable(tool, e);
+    }
+  }
+
+  /** A ServiceUnavailableError naming what to check when `e` says the tool could not connect; else `e`. */
+  private unreachable(tool: Tool, e: unknown): unknown {
+    const text =
+      e instanceof CommandError
+        ? `${e.result.stderr}\n${e.result.stdout}`
+        : String((e as Error).message);
+    if (UNREACHABLE.test(text) || UNREACHABLE.test((e as Error).message))
+      return new ServiceUnavailableError(
+        `${
+          tool === 'restic' ? 'the restic repository (S3)' : 'the cluster'
+        } cannot be reached: ${reason(
+          text,
+        )} (check KUBECONFIG, the S3 endpoint and the network)`,
+      );
+    return e;
+  }
+
+  /**
+   * `from | to` between two tools (kubectl exec's dump into restic), streamed;
+   * a cluster or S3 that cannot be reached is a ServiceUnavailableError.
+   */
+  async pipe(
+    from: [Tool, string[], { allowFail?: boolean }?],
+    to: [Tool, string[], { env?: Record<string, string | undefined> }?],
+  ) {
+    if (!this.runner.pipe)
+      throw new Error(
+        'this process runner cannot pipe one command into another',
+      );
+    const env = this.tools.env;
+    const secrets = this.tools.secrets;
+    try {
+      return await this.runner.pipe(
+        {
+          cmd: this.tools[from[0]],
+          args: from[1],
+          opts: { env, secrets, allowFail: from[2]?.allowFail },
+        },
+        {
+          cmd: this.tools[to[0]],
+          args: to[1],
+          opts: { env: { ...env, ...to[2]?.env }, secrets },
+        },
+      );
+    } catch (e) {
+      const failed =
+        e instanceof CommandError && e.command.startsWith(this.tools[to[0]])
+          ? to[0]
+          : from[0];
+      throw this.unreachable(failed, e);
     }
   }
 
