@@ -92,6 +92,8 @@ export const bucketAnnotations = z
     'uyoop.io/region': z.string().min(1),
     'uyoop.io/object-lock': z.enum(['none', 'governance', 'compliance']),
     'uyoop.io/retention-days': positiveInt.optional(),
+    'uyoop.io/expire-days': positiveInt.optional(),
+    'uyoop.io/noncurrent-expire-days': positiveInt.optional(),
   })
   .refine(
     a =>
@@ -100,6 +102,28 @@ export const bucketAnnotations = z
     {
       message: 'a locked bucket needs a retention, an unlocked one has none',
       path: ['uyoop.io/retention-days'],
+    },
+  )
+  .refine(
+    a =>
+      a['uyoop.io/noncurrent-expire-days'] === undefined ||
+      a['uyoop.io/object-lock'] !== 'none',
+    {
+      message:
+        'only a locked bucket is versioned, an unlocked one has no noncurrent versions',
+      path: ['uyoop.io/noncurrent-expire-days'],
+    },
+  )
+  .refine(
+    a =>
+      a['uyoop.io/noncurrent-expire-days'] === undefined ||
+      a['uyoop.io/retention-days'] === undefined ||
+      Number(a['uyoop.io/noncurrent-expire-days']) >=
+        Number(a['uyoop.io/retention-days']),
+    {
+      message:
+        'must be at least uyoop.io/retention-days: a version is only deleted once its lock has ended',
+      path: ['uyoop.io/noncurrent-expire-days'],
     },
   );
 

@@ -217,6 +217,12 @@ export function buildPlatform(loaded: LoadedEntity[]): {
       ...(a(e, 'retention-days')
         ? { retentionDays: Number(a(e, 'retention-days')) }
         : {}),
+      ...(a(e, 'expire-days')
+        ? { expireDays: Number(a(e, 'expire-days')) }
+        : {}),
+      ...(a(e, 'noncurrent-expire-days')
+        ? { noncurrentExpireDays: Number(a(e, 'noncurrent-expire-days')) }
+        : {}),
     }),
   );
 

@@ -17,6 +17,20 @@ export {
 } from './annotations';
 export { BACKUP_SYSTEM, backupBuckets, s3LockMode } from './backupBuckets';
 export type { BackupBuckets } from './backupBuckets';
+export {
+  applyBucketSettings,
+  formatBucketResults,
+  lifecycleRulesOf,
+  planBucketSettings,
+  readBucketSettings,
+} from './bucketSettings';
+export type {
+  BucketChange,
+  BucketPlan,
+  BucketResult,
+  BucketSettingsState,
+  LifecycleRuleSpec,
+} from './bucketSettings';
 export { sqliteKnex } from './sqlite';
 export type * from './model';
 export { catalogCli, consoleIO, runCli, usage } from './cli';

@@ -71,6 +71,14 @@ export interface Bucket {
   owner: string;
   objectLock: 'none' | 'governance' | 'compliance';
   retentionDays?: number;
+  /** Lifecycle: current objects are deleted this many days after they were written. */
+  expireDays?: number;
+  /**
+   * Lifecycle, on a versioned (locked) bucket: a version that is no longer
+   * current is deleted this many days later, at least the retention, so that
+   * old versions do not pile up once their lock has ended.
+   */
+  noncurrentExpireDays?: number;
 }
 
 export interface Database {
