@@ -28,6 +28,10 @@ import {
   until,
 } from '@internal/testbed';
 import { busybox, waitRunning } from '@internal/testbed/src/pods';
+import {
+  deployCatalogDatabase,
+  TestDatabase,
+} from '@internal/testbed/src/postgres';
 import { DrpEngine } from './engine';
 import { drillReportHtml } from './report';
 import { DrpStore } from './store';
@@ -45,6 +49,8 @@ describe('DRP engine on the testbed', () => {
   const namespace = `drp-drill-${id}`;
   const db = sqliteKnex(':memory:');
   let engine: DrpEngine;
+  let pg: TestDatabase;
+  let rowsBefore: string;
 
   beforeAll(async () => {
     const platform = await loadPlatform();
@@ -203,6 +209,13 @@ describe('DRP engine on the testbed', () => {
       '-c',
       'seq 1 5000 | sed "s/^/row,/" > /data/rows.csv && head -c 1048576 /dev/urandom > /data/blob.bin',
     ]);
+    // Nextcloud's PostgreSQL as the catalog runs it, with rows, on its own volume.
+    pg = await deployCatalogDatabase(tb, namespace, `pw-${id}-Pg`);
+    await pg.psql('CREATE TABLE files (path text PRIMARY KEY, size bigint)');
+    await pg.psql(
+      "INSERT INTO files SELECT 'docs/' || i || '.odt', i * 4096 FROM generate_series(1, 2000) i",
+    );
+    rowsBefore = await pg.fingerprint();
   });
 
   afterAll(async () => {
@@ -339,6 +352,15 @@ describe('DRP engine on the testbed', () => {
           selector: 'app=app',
           command: ['sh', '-c', 'cd /data && sha256sum blob.bin rows.csv'],
         },
+        {
+          name: 'database',
+          selector: 'app.kubernetes.io/name=nextcloud-db',
+          command: [
+            'sh',
+            '-c',
+            `PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U postgres -d "$POSTGRES_DB" -tA -c "SELECT count(*) || ':' || md5(string_agg(path || '=' || size, ',' ORDER BY path)) FROM files"`,
+          ],
+        },
       ],
       onProgress: (_r, line) => progress.push(line),
     });
@@ -353,8 +375,14 @@ describe('DRP engine on the testbed', () => {
         'Service/app',
         'Deployment.apps/app',
         'PersistentVolumeClaim/data',
+        'StatefulSet.apps/nextcloud-db',
+        'PersistentVolumeClaim/data-nextcloud-db-0',
       ]),
     );
+    expect(Object.keys(r.before!.data).sort()).toEqual(['database', 'files', 'rows']);
+    expect(r.after!.data).toEqual(r.before!.data);
+    expect(rowsBefore).toMatch(/^2000:[0-9a-f]{32}$/);
+    expect(await pg.fingerprintOnceReachable()).toBe(rowsBefore);
     expect(r.rtoSeconds).toBeGreaterThan(0);
     expect(r.rpoSeconds).toBeGreaterThanOrEqual(0);
     expect(progress.some(l => /volume bytes/.test(l))).toBe(true);
