@@ -4,7 +4,7 @@
 # The nodes boot from the Ansible node lab's root filesystem: prepared first.
 set -euo pipefail
 source "$(dirname "$0")/../lib/toolchain.sh"
-ensure_apt ceph-mon ceph-osd radosgw ceph-common restic curl openssl iproute2 \
+ensure_apt ceph-mon ceph-osd radosgw ceph-common restic rclone curl openssl iproute2 \
   umoci busybox-static wireguard-tools systemd-container debootstrap \
   "postgresql-$POSTGRESQL_MAJOR"
 bash "$(dirname "$0")/ansible-nodes.sh"

@@ -41,5 +41,6 @@ export {
   s3ClientFor,
 } from './open';
 export type { DrpSettings } from './open';
+export * from './archive';
 export { drpCli, drpUsage, parseProbe } from './cli';
 export type { DrpCliDeps, DrpCliIO } from './cli';

@@ -4,17 +4,17 @@
  * answers on loopback for this machine and on the lab bridge for the nodes
  * (Velero's node agents upload there). Everything is thrown away by `down`.
  */
-import {
-  CreateBucketCommand,
-  ListBucketsCommand,
-  PutBucketVersioningCommand,
-  PutObjectLockConfigurationCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { backupBuckets, loadPlatform, s3LockMode } from '@internal/platform';
+import {
+  applyBucketSettings,
+  backupBuckets,
+  formatBucketResults,
+  loadPlatform,
+  s3LockMode,
+} from '@internal/platform';
 import { paths, TestbedContext } from './context';
 import { runningPid, start, stop, waitFor } from './daemons';
 
@@ -159,17 +159,19 @@ export async function s3Up(ctx: TestbedContext): Promise<S3Keys> {
     writeFileSync(userFile, r.stdout, { mode: 0o600 });
   }
   const keys = s3Keys(ctx);
-  await createBuckets(ctx, keys, await testbedBuckets(ctx));
+  await createBuckets(ctx, keys);
   return keys;
 }
 
 /**
- * The plain bucket (Velero) and the locked one: versioning and Object Lock
- * with the catalog's default retention (COMPLIANCE 30 days: nobody deletes a
- * locked version, not even with a bypass header). The store is in memory,
- * so `down` throws it all away regardless.
+ * Every s3-bucket of the catalog, as `yarn backup buckets` makes them: the
+ * backup buckets (Velero's plain one, restic's versioned with Object Lock and
+ * the catalog's COMPLIANCE retention, which nobody lifts, not even with a
+ * bypass header), the archives, with their lifecycle rules. The store is in
+ * memory, so `down` throws it all away regardless.
  */
-async function createBuckets(ctx: TestbedContext, keys: S3Keys, buckets: TestbedBuckets) {
+async function createBuckets(ctx: TestbedContext, keys: S3Keys) {
+  const { buckets } = await loadPlatform({ root: ctx.repoRoot });
   const s3 = new S3Client({
     endpoint: s3Endpoint(ctx),
     region: ctx.region,
@@ -178,38 +180,9 @@ async function createBuckets(ctx: TestbedContext, keys: S3Keys, buckets: Testbed
     maxAttempts: 10,
   });
   try {
-    const existing = new Set(
-      ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map(b => b.Name),
-    );
-    if (!existing.has(buckets.velero))
-      await s3.send(new CreateBucketCommand({ Bucket: buckets.velero }));
-    if (!existing.has(buckets.locked))
-      await s3.send(
-        new CreateBucketCommand({
-          Bucket: buckets.locked,
-          ObjectLockEnabledForBucket: true,
-        }),
-      );
-    await s3.send(
-      new PutBucketVersioningCommand({
-        Bucket: buckets.locked,
-        VersioningConfiguration: { Status: 'Enabled' },
-      }),
-    );
-    await s3.send(
-      new PutObjectLockConfigurationCommand({
-        Bucket: buckets.locked,
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          Rule: {
-            DefaultRetention: {
-              Mode: buckets.lockMode,
-              Days: buckets.lockDays,
-            },
-          },
-        },
-      }),
-    );
+    const results = await applyBucketSettings(s3, buckets);
+    if (results.some(r => r.status === 'error'))
+      throw new Error(`buckets not set up as the catalog says:\n${formatBucketResults(results)}`);
   } finally {
     s3.destroy();
   }
