@@ -21,6 +21,18 @@ export {
 } from './render';
 export type { KubeObject, RenderResult } from './render';
 export { ruleGroups } from './rules';
+export { renamedNamespaces } from './copies';
+export {
+  deploy,
+  deployCli,
+  deployUsage,
+  DeployError,
+  formatDeploy,
+  parseDiff,
+  FIELD_MANAGER,
+  SET_LABEL,
+} from './deploy';
+export type { DeployOptions, DeployReport, ObjectChange } from './deploy';
 export type { AlertRule, RuleGroup } from './rules';
 export {
   alertmanagerConfig,

@@ -22,6 +22,7 @@ import {
 import { runId, testbed, tool, until } from '@internal/testbed';
 import { busybox, tolerating } from '@internal/testbed/src/pods';
 import { clusterPlan, KubeObject, platformObjects, SYSTEM_NAMESPACE } from '.';
+import { renamedNamespaces } from './copies';
 import { mostCommon } from './plan';
 
 jest.setTimeout(600_000);
@@ -29,7 +30,6 @@ jest.setTimeout(600_000);
 const run = runId();
 /** A port no policy names: default-deny must hold there too. */
 const UNNAMED_PORT = 7;
-const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 type Matrix = Record<string, Record<string, number[]>>;
 
@@ -39,21 +39,8 @@ let namespaces: string[] = [];
 const copyOf = (name: string) => `${name}-${run}`;
 
 /** The objects with every managed namespace renamed to its copy, selectors included. */
-function renamed(objects: KubeObject[], managed: Set<string>): KubeObject[] {
-  const rename = (name: string) => (managed.has(name) ? copyOf(name) : name);
-  return JSON.parse(JSON.stringify(objects), (key, value) => {
-    if (
-      (key === 'namespace' || key === NAME_LABEL) &&
-      typeof value === 'string'
-    )
-      return rename(value);
-    return value;
-  }).map((o: KubeObject) =>
-    o.kind === 'Namespace'
-      ? { ...o, metadata: { ...o.metadata, name: rename(o.metadata.name) } }
-      : o,
-  );
-}
+const renamed = (objects: KubeObject[], managed: Set<string>) =>
+  renamedNamespaces(objects, managed, copyOf);
 
 /** Every TCP port a rule of these policies names, and one that none names. */
 function probedPorts(policies: KubeObject[]): number[] {

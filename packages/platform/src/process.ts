@@ -11,7 +11,7 @@ import {
   type ChildProcess,
 } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { $, ProcessOutput, ProcessPromise } from 'zx';
+import { $, ProcessOutput, ProcessPromise, type Options } from 'zx';
 
 export interface RunOptions {
   cwd?: string;
@@ -171,7 +171,11 @@ export const zxRunner: Required<ProcessRunner> = {
     const source = $({
       ...zxOptions(from.opts ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],
-      store: { stdout: kept(), stderr: [], stdall: kept() },
+      store: {
+        stdout: kept(),
+        stderr: [],
+        stdall: kept(),
+      } as unknown as Options['store'],
     })`${[from.cmd, ...from.args]}`;
     const sink = $({
       ...zxOptions(to.opts ?? {}),

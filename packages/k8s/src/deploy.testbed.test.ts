@@ -1,0 +1,239 @@
+/*
+ * `yarn deploy` against the testbed's real API server (yarn testbed up). The
+ * platform is deployed as a copy whose managed namespaces carry this run's
+ * suffix, in a deploy set of its own, so the testbed's own namespaces and
+ * workloads are never touched. The testbed serves no Traefik, cert-manager
+ * or Prometheus operator CRDs: those kinds are named, and deployed around
+ * only when asked.
+ */
+import { loadPlatform, zxRunner } from '@internal/platform';
+import { runId, testbed, tool } from '@internal/testbed';
+import {
+  clusterPlan,
+  deployCli,
+  DeployReport,
+  KubeObject,
+  platformObjects,
+  renamedNamespaces,
+} from '.';
+
+jest.setTimeout(600_000);
+
+describe('yarn deploy on the testbed', () => {
+  const tb = testbed();
+  const run = runId();
+  const set = `deploy-it-${run}`;
+  const copyOf = (name: string) => `${name}-d${run}`;
+  const kubectl = (args: string[]) => tool(tb, 'kubectl', args);
+  let objects: KubeObject[];
+  let namespaces: string[];
+
+  /** `yarn deploy` with these objects and arguments: its exit code, stdout and stderr. */
+  async function deploy(args: string[], objs = objects) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await deployCli(
+      ['--set', set, ...args],
+      { out: l => out.push(l), err: l => err.push(l) },
+      {
+        runner: zxRunner,
+        objects: async () => objs,
+        env: { KUBECTL: `${tb.bin}/kubectl`, KUBECONFIG: tb.kubeconfig },
+      },
+    );
+    const stdout = out.join('\n');
+    return {
+      code,
+      stdout,
+      stderr: err.join('\n'),
+      report: () => JSON.parse(stdout) as DeployReport,
+    };
+  }
+  const count = (r: DeployReport, action: string) =>
+    r.changes.filter(c => c.action === action).length;
+  const existing = async () =>
+    (await kubectl(['get', 'namespaces', '-o', 'name']))
+      .split('\n')
+      .map(l => l.replace('namespace/', ''))
+      .filter(n => namespaces.includes(n));
+
+  beforeAll(async () => {
+    const plan = clusterPlan(await loadPlatform());
+    const managed = new Set(plan.namespaces.map(n => n.name));
+    objects = renamedNamespaces(platformObjects(plan), managed, copyOf);
+    namespaces = [...managed].map(copyOf);
+  });
+
+  afterAll(async () => {
+    if (namespaces?.length)
+      await kubectl([
+        'delete',
+        'namespace',
+        '--ignore-not-found',
+        '--wait=false',
+        ...namespaces,
+      ]).catch(() => undefined);
+  });
+
+  it('names the kinds the cluster does not serve, and changes nothing', async () => {
+    const r = await deploy([]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /the cluster does not serve .*IngressRoute \(traefik\.io\/v1alpha1, \d+ objects\).*install their CRDs first/,
+    );
+    expect(await existing()).toEqual([]);
+  });
+
+  it('--dry-run=server plans every object as a create and changes nothing', async () => {
+    const r = await deploy([
+      '--dry-run=server',
+      '--allow-missing-kinds',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.dryRun).toBe(true);
+    const served =
+      report.objects - report.missingKinds.reduce((s, m) => s + m.objects, 0);
+    expect(count(report, 'create')).toBe(served);
+    expect(report.missingKinds.map(m => m.kind).sort()).toEqual(
+      expect.arrayContaining([
+        'Certificate',
+        'ClusterIssuer',
+        'IngressRoute',
+        'Middleware',
+      ]),
+    );
+    expect(await existing()).toEqual([]);
+  });
+
+  it('applies every served object with progress per namespace, then a second run changes nothing', async () => {
+    const first = await deploy(['--allow-missing-kinds', '--json']);
+    expect(first.code).toBe(0);
+    const applied = first.report();
+    const served =
+      applied.objects - applied.missingKinds.reduce((s, m) => s + m.objects, 0);
+    expect(count(applied, 'create')).toBe(served);
+    expect((await existing()).sort()).toEqual([...namespaces].sort());
+    const devLab = copyOf('dev-lab');
+    expect(
+      await kubectl(['get', 'networkpolicies', '-n', devLab, '-o', 'name']),
+    ).toMatch(/networkpolicy.networking.k8s.io\/default-deny/);
+    // eslint-disable-next-line no-console
+    console.log(
+      `deploy: ${
+        applied.objects
+      } objects, ${served} applied, ${applied.missingKinds
+        .map(m => `${m.objects} ${m.kind}`)
+        .join(', ')} not served`,
+    );
+
+    const again = await deploy(['--allow-missing-kinds']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `deployed ${set}: ${applied.objects} objects, 0 created, 0 updated, ${served} unchanged, 0 pruned`,
+      ),
+    );
+    expect(again.stderr).toMatch(
+      new RegExp(`^${devLab}: \\d+ objects, 0 to create, 0 to update`, 'm'),
+    );
+  });
+
+  it('prunes an object the render no longer holds, and only that one', async () => {
+    const victim = objects.find(
+      o =>
+        o.kind === 'NetworkPolicy' &&
+        o.metadata.namespace === copyOf('prod-web') &&
+        o.metadata.name !== 'default-deny',
+    )!;
+    expect(victim).toBeDefined();
+    const r = await deploy(
+      ['--allow-missing-kinds', '--prune', '--json'],
+      objects.filter(o => o !== victim),
+    );
+    expect(r.code).toBe(0);
+    expect(r.report().pruned).toEqual([
+      `NetworkPolicy ${copyOf('prod-web')}/${victim.metadata.name}`,
+    ]);
+    await expect(
+      kubectl([
+        'get',
+        'networkpolicy',
+        victim.metadata.name,
+        '-n',
+        copyOf('prod-web'),
+      ]),
+    ).rejects.toThrow(/NotFound|not found/);
+  });
+
+  it('keeps a namespace that holds a volume claim unless its name is typed again', async () => {
+    const ns = copyOf('dev-lab');
+    await zxRunner.run(
+      `${tb.bin}/kubectl`,
+      ['--kubeconfig', tb.kubeconfig, 'apply', '-n', ns, '-f', '-'],
+      {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: 'notebooks' },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: '1Gi' } },
+          },
+        }),
+      },
+    );
+    const without = objects.filter(
+      o =>
+        o.metadata.namespace !== ns &&
+        !(o.kind === 'Namespace' && o.metadata.name === ns),
+    );
+
+    const kept = await deploy(['--allow-missing-kinds', '--prune'], without);
+    expect(kept.code).toBe(1);
+    expect(kept.stdout).toMatch(
+      new RegExp(
+        `KEPT +namespace ${ns}: it holds persistentvolumeclaim/notebooks \\(--confirm-prune ${ns}\\)`,
+      ),
+    );
+    expect(await existing()).toContain(ns);
+    expect(
+      await kubectl(['get', 'networkpolicies', '-n', ns, '-o', 'name']),
+    ).toMatch(/default-deny/);
+
+    const typoed = await deploy(
+      ['--allow-missing-kinds', '--prune', '--confirm-prune', `${ns}x`],
+      without,
+    );
+    expect(typoed.code).toBe(1);
+    expect(await existing()).toContain(ns);
+
+    const confirmed = await deploy(
+      ['--allow-missing-kinds', '--prune', '--confirm-prune', ns, '--json'],
+      without,
+    );
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.report().pruned).toContain(`Namespace ${ns}`);
+    const phase = await kubectl([
+      'get',
+      'namespace',
+      ns,
+      '--ignore-not-found',
+      '-o',
+      'jsonpath={.status.phase}',
+    ]);
+    expect(['', 'Terminating']).toContain(phase.trim());
+  });
+
+  it('refuses a --dry-run other than server, and an unknown option, with the usage (exit 2)', async () => {
+    const bad = await deploy(['--dry-run=client']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /--dry-run takes only "server", got "client"[\s\S]*usage: yarn deploy/,
+    );
+    const unknown = await deploy(['--prun']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--prun/);
+  });
+});
