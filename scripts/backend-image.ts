@@ -4,8 +4,8 @@
  * Debian 12 + Node 22 base made here. Thin: the engine is packages/ci.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildBackendImage, buildBase, imageContext } from '@internal/ci';
+import { commandLineOrExit } from '@internal/platform';
 
 const usage = `usage: yarn backend-image base | build [--skip-bundle]
   base           the base image (Debian 12 + Node 22), cached by version
@@ -13,17 +13,11 @@ const usage = `usage: yarn backend-image base | build [--skip-bundle]
   --skip-bundle  use packages/backend/dist as it is (no yarn build:backend)`;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { 'skip-bundle': { type: 'boolean' } },
-    });
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${usage}`);
-    return 2;
-  }
+  const parsed = commandLineOrExit(
+    argv,
+    { 'skip-bundle': { type: 'boolean' } },
+    usage,
+  );
   const [command, ...rest] = parsed.positionals;
   if (!['base', 'build'].includes(command) || rest.length > 0) {
     console.error(usage);

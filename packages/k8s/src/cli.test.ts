@@ -29,7 +29,11 @@ const FAKE_WEBHOOK =
 function uyoop(...args: string[]) {
   return runSync(
     process.execPath,
-    [join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/uyoop.ts', ...args],
+    [
+      join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      'scripts/uyoop.ts',
+      ...args,
+    ],
     { cwd: repoRoot, timeoutMs: 120_000, allowFail: true },
   );
 }
@@ -47,7 +51,7 @@ describe('yarn uyoop k8s, from the terminal', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /unknown option "--bogus"\n\nusage: yarn uyoop k8s <command>\n[\s\S]*alertmanager-config --out FILE/,
+      /Unknown option '--bogus'\n\nusage: yarn uyoop k8s <command>\n[\s\S]*alertmanager-config --out FILE/,
     );
   });
 
@@ -60,13 +64,16 @@ describe('yarn uyoop k8s, from the terminal', () => {
 
 describe('yarn uyoop k8s', () => {
   it.each([
-    [['render', '--force'], 'unknown option "--force"'],
-    [['reachability', '--port'], 'option --port needs a value'],
+    [['render', '--force'], "Unknown option '--force'"],
+    [['reachability', '--port'], "Option '--port <value>' argument missing"],
     [
       ['reachability', '--port', 'http'],
       '--port takes a port number (1-65535), not "http"',
     ],
-    [['capacity', 'ai-lab'], 'unexpected argument "ai-lab"'],
+    [
+      ['capacity', 'ai-lab'],
+      "Unexpected argument 'ai-lab'. This command does not take positional arguments",
+    ],
     [['alertmanager-config'], 'alertmanager-config needs --out FILE'],
   ])('%j: exits 2 with the error, then the usage', async (args, message) => {
     const c = capture();

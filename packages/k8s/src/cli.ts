@@ -1,6 +1,10 @@
 import {
   CatalogError,
   checkCapacity,
+  isUsageError,
+  parseCommandLine,
+  usageFailure,
+  UsageError,
   CliIO,
   formatCapacity,
   formatMatrix,
@@ -31,41 +35,13 @@ commands:
   alertmanager-config --out FILE   write Alertmanager's configuration (mode 600); the Discord
                                    webhook URL comes from DISCORD_WEBHOOK_URL_FILE or DISCORD_WEBHOOK_URL`;
 
-interface Spec {
-  flags: string[];
-  values: string[];
-}
-
-const commands: Record<string, Spec> = {
-  render: { flags: ['--check'], values: [] },
-  reachability: { flags: ['--json'], values: ['--port'] },
-  capacity: { flags: ['--json'], values: [] },
-  'alertmanager-config': { flags: [], values: ['--out'] },
-};
-
-class UsageError extends Error {}
-
-function parse(spec: Spec, args: string[]) {
-  const flags = new Set<string>();
-  const values: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const [name, inline] = args[i].split(/=(.*)/s, 2);
-    if (spec.flags.includes(name) && inline === undefined) {
-      flags.add(name);
-    } else if (spec.values.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '') {
-        throw new UsageError(`option ${name} needs a value`);
-      }
-      values[name] = value;
-    } else if (name.startsWith('-')) {
-      throw new UsageError(`unknown option "${args[i]}"`);
-    } else {
-      throw new UsageError(`unexpected argument "${args[i]}"`);
-    }
-  }
-  return { flags, values };
-}
+/** Each command's options, for the platform's one parser (strict: anything else is bad usage). */
+const commands = {
+  render: { check: { type: 'boolean' } },
+  reachability: { json: { type: 'boolean' }, port: { type: 'string' } },
+  capacity: { json: { type: 'boolean' } },
+  'alertmanager-config': { out: { type: 'string' } },
+} as const;
 
 export interface K8sCliOptions extends LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -78,36 +54,36 @@ export async function k8sCli(
   options: K8sCliOptions = {},
 ): Promise<number> {
   const [command, ...rest] = args;
-  const spec = commands[command];
-  if (!spec) {
+  if (!Object.hasOwn(commands, command ?? '')) {
     io.err(command ? `unknown command "${command}"\n\n${k8sUsage}` : k8sUsage);
     return 2;
   }
-  let parsed;
+  let values: { check?: boolean; json?: boolean; port?: string; out?: string };
   try {
-    parsed = parse(spec, rest);
-    if (command === 'alertmanager-config' && !parsed.values['--out']) {
+    values = parseCommandLine(
+      rest,
+      commands[command as keyof typeof commands],
+      { positionals: false },
+    ).values as typeof values;
+    if (command === 'alertmanager-config' && !values.out) {
       throw new UsageError('alertmanager-config needs --out FILE');
     }
-    if (parsed.values['--port'] !== undefined) {
-      const port = Number(parsed.values['--port']);
+    if (values.port !== undefined) {
+      const port = Number(values.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
         throw new UsageError(
-          `--port takes a port number (1-65535), not "${parsed.values['--port']}"`,
+          `--port takes a port number (1-65535), not "${values.port}"`,
         );
       }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n\n${k8sUsage}`);
-      return 2;
-    }
-    throw e;
+    if (!isUsageError(e)) throw e;
+    return usageFailure(io, e, k8sUsage);
   }
   const root = options.root ?? repoRoot;
 
   if (command === 'alertmanager-config') {
-    const out = resolve(process.cwd(), parsed.values['--out']);
+    const out = resolve(process.cwd(), values.out!);
     try {
       const url = await discordWebhookUrl(options.env ?? process.env);
       await writeAlertmanagerConfig(out, { discordWebhookUrl: url });
@@ -143,7 +119,7 @@ export async function k8sCli(
   }
 
   if (command === 'render') {
-    const check = parsed.flags.has('--check');
+    const check = Boolean(values.check);
     const result = await renderTo(root, platform, !check);
     const objects = platformObjects(plan).length;
     const changed = [...result.stale, ...result.orphaned];
@@ -169,7 +145,7 @@ export async function k8sCli(
   }
 
   if (command === 'reachability') {
-    const port = parsed.values['--port'];
+    const port = values.port;
     const { namespaces, policies } = policyInputs(platformObjects(plan), [
       SYSTEM_NAMESPACE,
     ]);
@@ -178,7 +154,7 @@ export async function k8sCli(
       policies,
       port === undefined ? {} : { port: Number(port), protocol: 'TCP' },
     );
-    if (parsed.flags.has('--json')) {
+    if (values.json) {
       io.out(JSON.stringify(matrix, null, 2));
     } else {
       formatMatrix(matrix).forEach(line => io.out(line));
@@ -188,7 +164,7 @@ export async function k8sCli(
 
   // capacity
   const report = checkCapacity(platform.nodes, placements(plan));
-  if (parsed.flags.has('--json')) {
+  if (values.json) {
     io.out(JSON.stringify(report, null, 2));
   } else {
     formatCapacity(report).forEach(line => io.out(line));
