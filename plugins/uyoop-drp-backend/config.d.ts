@@ -17,6 +17,8 @@ export interface Config {
     checkEveryHours?: number;
     /** Share of the data packs read back by each check. Default 5%. */
     checkSubset?: string;
+    /** How often each PostgreSQL database of the catalog is dumped into restic (tier 2), in hours. Default 24. */
+    dumpEveryHours?: number;
     /** Drills run on a schedule (a chaos day), each deleting and restoring its namespace. */
     scheduledDrills?: Array<{ namespace: string; everyDays: number }>;
   };

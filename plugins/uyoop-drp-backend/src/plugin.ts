@@ -92,6 +92,20 @@ export function createDrpPlugin(options: DrpPluginOptions = {}) {
                 else logger.error(`drp: restic check failed: ${c.output}`);
               },
             });
+          if (engine.restic)
+            await scheduler.scheduleTask({
+              id: 'drp-database-dumps',
+              frequency: { hours: settings.dumpEveryHours },
+              timeout: { hours: 2 },
+              fn: async () => {
+                const dumps = await engine.dumpDatabases();
+                logger.info(
+                  `drp: dumped ${dumps
+                    .map(d => `${d.database} (snapshot ${d.snapshot})`)
+                    .join(', ')}`,
+                );
+              },
+            });
           for (const d of config.getOptionalConfigArray(
             'drp.scheduledDrills',
           ) ?? []) {

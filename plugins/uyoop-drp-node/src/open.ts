@@ -29,6 +29,8 @@ export interface DrpSettings {
   /** restic check --read-data-subset schedule. */
   checkEveryHours: number;
   checkSubset: string;
+  /** Tier 2: pg_dump of the catalog's databases into restic, every N hours (the dossier's daily backups). */
+  dumpEveryHours: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export function readDrpSettings(
     timeoutMinutes: c?.getOptionalNumber('timeoutMinutes') ?? 15,
     checkEveryHours: c?.getOptionalNumber('checkEveryHours') ?? 24,
     checkSubset: c?.getOptionalString('checkSubset') ?? '5%',
+    dumpEveryHours: c?.getOptionalNumber('dumpEveryHours') ?? 24,
   };
 }
 
