@@ -1,10 +1,10 @@
 /*
  * The rendered platform against the testbed's real API server (yarn testbed up):
  * the namespaces are applied for real (labels only, so the testbed's own
- * workloads in them keep running), every other built-in object as a
- * server-side dry run with strict field validation. The Traefik,
- * cert-manager and Prometheus operator objects need their CRDs, which the
- * testbed does not install yet.
+ * workloads in them keep running), every other object as a server-side dry
+ * run with strict field validation: the built-in kinds, and the Traefik,
+ * cert-manager and Prometheus operator ones against the projects' own CRDs,
+ * which the testbed installs.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,13 +14,6 @@ import { testbed } from '@internal/testbed';
 import { clusterPlan, KubeObject, platformObjects } from '.';
 
 jest.setTimeout(300_000);
-
-const BUILT_IN = new Set([
-  'Namespace',
-  'ResourceQuota',
-  'LimitRange',
-  'NetworkPolicy',
-]);
 
 let dir: string;
 let objects: KubeObject[];
@@ -32,7 +25,11 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function kubectl(args: string[]) {
   const tb = testbed();
-  return runSync(join(tb.bin, 'kubectl'), ['--kubeconfig', tb.kubeconfig, ...args]).stdout;
+  return runSync(join(tb.bin, 'kubectl'), [
+    '--kubeconfig',
+    tb.kubeconfig,
+    ...args,
+  ]).stdout;
 }
 
 async function listFile(name: string, items: unknown[]) {
@@ -56,12 +53,21 @@ const apply = (file: string, dryRun: boolean) =>
   ]);
 
 describe('the rendered platform on the testbed', () => {
-  it('the API server accepts every built-in object with strict field validation', async () => {
+  it('the API server accepts every object, CRD kinds included, with strict field validation', async () => {
     const namespaces = objects.filter(o => o.kind === 'Namespace');
-    const rest = objects.filter(
-      o => BUILT_IN.has(o.kind) && o.kind !== 'Namespace',
+    const rest = objects.filter(o => o.kind !== 'Namespace');
+    expect(new Set(rest.map(o => o.kind))).toEqual(
+      new Set([
+        'ResourceQuota',
+        'LimitRange',
+        'NetworkPolicy',
+        'IngressRoute',
+        'Middleware',
+        'Certificate',
+        'ClusterIssuer',
+        'PrometheusRule',
+      ]),
     );
-    expect(rest.length).toBeGreaterThan(50);
     const applied = apply(await listFile('namespaces.json', namespaces), false);
     expect(applied.trim().split('\n')).toHaveLength(namespaces.length);
     const dry = apply(await listFile('objects.json', rest), true);
@@ -70,6 +76,19 @@ describe('the rendered platform on the testbed', () => {
     expect(
       lines.every(l => l.endsWith('serverside-applied (server dry run)')),
     ).toBe(true);
+  });
+
+  it('strict validation is really on, for a CRD kind too: an unknown field is refused', async () => {
+    const route = objects.find(o => o.kind === 'IngressRoute')!;
+    const file = await listFile('bad-route.json', [
+      {
+        ...route,
+        spec: { ...(route.spec as object), entryPoint: ['websecure'] },
+      },
+    ]);
+    expect(() => apply(file, true)).toThrow(
+      /unknown field \\?"(spec\.)?entryPoint\\?"/,
+    );
   });
 
   it('strict validation is really on: an unknown field is refused', async () => {

@@ -2,9 +2,8 @@
  * `yarn deploy` against the testbed's real API server (yarn testbed up). The
  * platform is deployed as a copy whose managed namespaces carry this run's
  * suffix, in a deploy set of its own, so the testbed's own namespaces and
- * workloads are never touched. The testbed serves no Traefik, cert-manager
- * or Prometheus operator CRDs: those kinds are named, and deployed around
- * only when asked.
+ * workloads are never touched. The testbed installs the Traefik,
+ * cert-manager and Prometheus operator CRDs, so every object is applied.
  */
 import { loadPlatform, zxRunner } from '@internal/platform';
 import { runId, testbed, tool } from '@internal/testbed';
@@ -15,6 +14,7 @@ import {
   KubeObject,
   platformObjects,
   renamedNamespaces,
+  SET_LABEL,
 } from '.';
 
 jest.setTimeout(600_000);
@@ -65,6 +65,22 @@ describe('yarn deploy on the testbed', () => {
   });
 
   afterAll(async () => {
+    // Cluster-scoped objects of this set (the ClusterIssuers), then the namespace copies.
+    const clusterKinds = [
+      ...new Set(
+        objects
+          .filter(o => !o.metadata.namespace && o.kind !== 'Namespace')
+          .map(o => o.kind),
+      ),
+    ];
+    if (clusterKinds.length)
+      await kubectl([
+        'delete',
+        clusterKinds.join(','),
+        '-l',
+        `${SET_LABEL}=${set}`,
+        '--ignore-not-found',
+      ]).catch(() => undefined);
     if (namespaces?.length)
       await kubectl([
         'delete',
@@ -75,60 +91,57 @@ describe('yarn deploy on the testbed', () => {
       ]).catch(() => undefined);
   });
 
-  it('names the kinds the cluster does not serve, and changes nothing', async () => {
-    const r = await deploy([]);
+  it('names a kind the cluster does not serve, and changes nothing', async () => {
+    const widget = {
+      apiVersion: 'widgets.uyoop.io/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', namespace: copyOf('prod-web') },
+    };
+    const r = await deploy([], [...objects, widget]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /the cluster does not serve .*IngressRoute \(traefik\.io\/v1alpha1, \d+ objects\).*install their CRDs first/,
+      /the cluster does not serve Widget \(widgets\.uyoop\.io\/v1, 1 objects\): install their CRDs first/,
     );
     expect(await existing()).toEqual([]);
   });
 
   it('--dry-run=server plans every object as a create and changes nothing', async () => {
-    const r = await deploy([
-      '--dry-run=server',
-      '--allow-missing-kinds',
-      '--json',
-    ]);
+    const r = await deploy(['--dry-run=server', '--json']);
     expect(r.code).toBe(0);
     const report = r.report();
     expect(report.dryRun).toBe(true);
-    const served =
-      report.objects - report.missingKinds.reduce((s, m) => s + m.objects, 0);
-    expect(count(report, 'create')).toBe(served);
-    expect(report.missingKinds.map(m => m.kind).sort()).toEqual(
-      expect.arrayContaining([
-        'Certificate',
-        'ClusterIssuer',
-        'IngressRoute',
-        'Middleware',
-      ]),
-    );
+    expect(report.missingKinds).toEqual([]);
+    expect(count(report, 'create')).toBe(objects.length);
     expect(await existing()).toEqual([]);
   });
 
-  it('applies every served object with progress per namespace, then a second run changes nothing', async () => {
-    const first = await deploy(['--allow-missing-kinds', '--json']);
+  it('applies every object with progress per namespace, then a second run changes nothing', async () => {
+    const t0 = Date.now();
+    const first = await deploy(['--json']);
+    const seconds = Math.round((Date.now() - t0) / 1000);
     expect(first.code).toBe(0);
     const applied = first.report();
-    const served =
-      applied.objects - applied.missingKinds.reduce((s, m) => s + m.objects, 0);
+    const served = objects.length;
     expect(count(applied, 'create')).toBe(served);
     expect((await existing()).sort()).toEqual([...namespaces].sort());
     const devLab = copyOf('dev-lab');
     expect(
       await kubectl(['get', 'networkpolicies', '-n', devLab, '-o', 'name']),
     ).toMatch(/networkpolicy.networking.k8s.io\/default-deny/);
+    expect(
+      await kubectl([
+        'get',
+        'ingressroutes.traefik.io',
+        '-n',
+        copyOf('prod-cloud'),
+        '-o',
+        'name',
+      ]),
+    ).toMatch(/ingressroute/);
     // eslint-disable-next-line no-console
-    console.log(
-      `deploy: ${
-        applied.objects
-      } objects, ${served} applied, ${applied.missingKinds
-        .map(m => `${m.objects} ${m.kind}`)
-        .join(', ')} not served`,
-    );
+    console.log(`deploy: ${applied.objects} objects applied in ${seconds} s`);
 
-    const again = await deploy(['--allow-missing-kinds']);
+    const again = await deploy([]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
       new RegExp(
@@ -149,7 +162,7 @@ describe('yarn deploy on the testbed', () => {
     )!;
     expect(victim).toBeDefined();
     const r = await deploy(
-      ['--allow-missing-kinds', '--prune', '--json'],
+      ['--prune', '--json'],
       objects.filter(o => o !== victim),
     );
     expect(r.code).toBe(0);
@@ -190,7 +203,7 @@ describe('yarn deploy on the testbed', () => {
         !(o.kind === 'Namespace' && o.metadata.name === ns),
     );
 
-    const kept = await deploy(['--allow-missing-kinds', '--prune'], without);
+    const kept = await deploy(['--prune'], without);
     expect(kept.code).toBe(1);
     expect(kept.stdout).toMatch(
       new RegExp(
@@ -203,14 +216,14 @@ describe('yarn deploy on the testbed', () => {
     ).toMatch(/default-deny/);
 
     const typoed = await deploy(
-      ['--allow-missing-kinds', '--prune', '--confirm-prune', `${ns}x`],
+      ['--prune', '--confirm-prune', `${ns}x`],
       without,
     );
     expect(typoed.code).toBe(1);
     expect(await existing()).toContain(ns);
 
     const confirmed = await deploy(
-      ['--allow-missing-kinds', '--prune', '--confirm-prune', ns, '--json'],
+      ['--prune', '--confirm-prune', ns, '--json'],
       without,
     );
     expect(confirmed.code).toBe(0);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { loadPlatform } from '@internal/platform';
 import { corednsObjects, localPathObjects } from './addons';
 import { binDir, buildAll } from './builds';
+import { crdFiles } from './crds';
 import { paths, TestbedContext } from './context';
 import {
   apiserverUrl,
@@ -90,6 +91,9 @@ function takeLock(ctx: TestbedContext): () => void {
 export async function build(ctx: TestbedContext) {
   mkdirSync(ctx.cache, { recursive: true });
   await step(ctx, 'Go builds (cached by version)', () => buildAll(ctx));
+  await step(ctx, 'CRDs of Traefik, cert-manager and the Prometheus operator (Go modules)', () =>
+    crdFiles(ctx),
+  );
   const layer = await step(ctx, 'node layer (Debian packages)', () =>
     buildNodeLayer(ctx),
   );
@@ -248,6 +252,11 @@ export async function up(ctx: TestbedContext): Promise<{ alreadyUp: boolean }> {
       await apply(ctx, [...corednsObjects(ctx), ...localPathObjects(ctx)]);
       for (const d of ['coredns', 'local-path-provisioner'])
         await kubectl(ctx, ['-n', 'kube-system', 'rollout', 'status', `deployment/${d}`, '--timeout=180s']);
+    });
+    await step(ctx, 'CRDs of Traefik, cert-manager and the Prometheus operator', async () => {
+      const files = (await crdFiles(ctx)).flatMap(c => c.files);
+      await kubectl(ctx, ['apply', '--server-side', '--force-conflicts', ...files.flatMap(f => ['-f', f])]);
+      await kubectl(ctx, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
     });
     await step(ctx, 'Velero and its node agents', async () => {
       await veleroUp(ctx, keys);
