@@ -105,6 +105,7 @@ describe('yarn uyoop k8s', () => {
         'catalog',
         'infra/k8s',
         'infra/monitoring/prometheus/rules',
+        'infra/monitoring/grafana/dashboards',
       ]) {
         await cp(join(repoRoot, dir), join(root, dir), { recursive: true });
       }

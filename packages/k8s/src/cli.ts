@@ -27,7 +27,8 @@ import { SYSTEM_NAMESPACE } from './profiles';
 export const k8sUsage = `usage: yarn uyoop k8s <command>
 
 commands:
-  render [--check]                 write infra/k8s and the platform's alert rules from catalog/
+  render [--check]                 write infra/k8s, the platform's alert rules and the nodes and
+                                   backups Grafana dashboards from catalog/
                                    (--check: change nothing, exit 1 when the committed files are stale)
   reachability [--port N] [--json] which namespace can open a connection to which, as the
                                    NetworkPolicies allow (any port, or port N over TCP)

@@ -1,13 +1,15 @@
 /**
  * Every object of the cluster platform, built from the catalog, validated
  * against its schema, and rendered to the files committed under infra/k8s
- * (one file per namespace, one for cluster-scoped objects) and the plain
- * rule file of infra/monitoring.
+ * (one file per namespace, one for cluster-scoped objects), the plain
+ * rule file of infra/monitoring and its Grafana dashboards of the nodes and
+ * the backups.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Platform } from '@internal/platform';
 import { stringify } from 'yaml';
+import { dashboardFiles } from './dashboards';
 import { clusterIssuers, ingressObjects } from './ingress';
 import { namespaceObjects } from './namespaces';
 import { networkPolicies } from './networkPolicies';
@@ -92,6 +94,7 @@ export function renderFiles(platform: Platform): Map<string, string> {
     RULES_FILE,
     HEADER + stringify({ groups: ruleGroups(platform) }, { lineWidth: 0 }),
   );
+  for (const [path, text] of dashboardFiles(platform)) files.set(path, text);
   return files;
 }
 

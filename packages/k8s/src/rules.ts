@@ -28,42 +28,56 @@ export const RESTIC_LAST_SUCCESS =
 /** A backup older than this pages: one daily run missed, with two hours of slack. */
 export const BACKUP_MAX_AGE_HOURS = 26;
 export const CERT_MIN_DAYS = 14;
+/** NVMe use (percent of a filesystem) that warns, and that pages. */
+export const DISK_WARNING_PERCENT = 80;
+export const DISK_CRITICAL_PERCENT = 90;
+/** A mesh peer without a handshake for longer than this pages. */
+export const WIREGUARD_MAX_HANDSHAKE_AGE_SECONDS = 300;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
+
+/** The `instance` regex of the exporters on these nodes: their mesh address, any port. */
+export const meshInstances = (nodes: { meshAddress: string }[]) =>
+  nodes.map(n => `${escapeRegex(n.meshAddress)}:.*`).join('|');
+
+const NODE_FILESYSTEMS = 'job="node",fstype!~"tmpfs|overlay|squashfs"';
+/**
+ * Percent used of each real filesystem, as the disk alerts compute it;
+ * `matchers` narrows it (a node's instance, for a dashboard).
+ */
+export const diskUsedPercent = (matchers = '') =>
+  `(1 - node_filesystem_avail_bytes{${NODE_FILESYSTEMS}${matchers}} ` +
+  `/ node_filesystem_size_bytes{${NODE_FILESYSTEMS}${matchers}}) * 100`;
 
 export function ruleGroups(platform: Platform): RuleGroup[] {
   // The AI node is the one tainted for AI workloads (catalog/nodes.yaml).
   const aiNodes = platform.nodes.filter(n =>
     n.taints.some(t => t.key === 'uyoop.io/workload' && t.value === 'ai'),
   );
-  const aiInstances = aiNodes
-    .map(n => `${escapeRegex(n.meshAddress)}:.*`)
-    .join('|');
+  const aiInstances = meshInstances(aiNodes);
   const disk = (
     threshold: number,
     severity: 'warning' | 'critical',
     wait: string,
   ): AlertRule => ({
     alert: `NodeDiskAbove${threshold}Percent`,
-    expr:
-      `(1 - node_filesystem_avail_bytes{job="node",fstype!~"tmpfs|overlay|squashfs"} ` +
-      `/ node_filesystem_size_bytes{job="node",fstype!~"tmpfs|overlay|squashfs"}) * 100 > ${threshold}`,
+    expr: `${diskUsedPercent()} > ${threshold}`,
     for: wait,
     labels: { severity },
     annotations: {
       summary: `Disk {{ $labels.mountpoint }} of {{ $labels.instance }} is {{ $value | printf "%.0f" }}% full`,
       description:
-        threshold >= 90
+        threshold >= DISK_CRITICAL_PERCENT
           ? 'The NVMe is nearly full: databases and K3s stop writing soon. Free space or grow the disk now.'
-          : 'The NVMe passed 80%: prune images (crictl rmi --prune), old logs, or plan a larger disk.',
+          : `The NVMe passed ${DISK_WARNING_PERCENT}%: prune images (crictl rmi --prune), old logs, or plan a larger disk.`,
     },
   });
   return [
     {
       name: 'uyoop-nodes',
       rules: [
-        disk(80, 'warning', '15m'),
-        disk(90, 'critical', '5m'),
+        disk(DISK_WARNING_PERCENT, 'warning', '15m'),
+        disk(DISK_CRITICAL_PERCENT, 'critical', '5m'),
         {
           alert: 'AiLabCpuSaturated',
           expr: `1 - avg by (instance) (rate(node_cpu_seconds_total{job="node",mode="idle",instance=~"${aiInstances}"}[5m])) > 0.9`,
@@ -88,7 +102,7 @@ export function ruleGroups(platform: Platform): RuleGroup[] {
         },
         {
           alert: 'WireGuardHandshakeStale',
-          expr: 'time() - wireguard_latest_handshake_seconds > 300',
+          expr: `time() - wireguard_latest_handshake_seconds > ${WIREGUARD_MAX_HANDSHAKE_AGE_SECONDS}`,
           for: '5m',
           labels: { severity: 'critical' },
           annotations: {
