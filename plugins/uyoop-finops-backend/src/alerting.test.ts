@@ -352,6 +352,13 @@ describe('the FinOps budget alert, from a scrape of the backend to a webhook', (
     expect(target.scrapeUrl).toMatch(
       /^http:\/\/127\.0\.0\.1:\d+\/api\/finops\/metrics$/,
     );
+    // What Prometheus runs with: no remote storage, only the local Alertmanager.
+    const { yaml } = await prom('/api/v1/status/config');
+    expect(yaml).not.toMatch(/remote_(write|read)/);
+    const { activeAlertmanagers } = await prom('/api/v1/alertmanagers');
+    expect(activeAlertmanagers.map((a: { url: string }) => a.url)).toEqual([
+      expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts$/),
+    ]);
   });
 
   it('sends nothing while the budget is not exceeded, over several evaluation cycles', async () => {
