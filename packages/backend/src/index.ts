@@ -79,4 +79,7 @@ backend.add(import('@internal/plugin-uyoop-finops-backend'));
 // uyoop DRP: backup inventory, coverage preflight, restores and drills
 backend.add(import('@internal/plugin-uyoop-drp-backend'));
 
+// uyoop platform: the NetworkPolicy reachability matrix, from the catalog
+backend.add(import('@internal/plugin-uyoop-platform-backend'));
+
 backend.start();
