@@ -2,6 +2,7 @@ import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import finopsPlugin from '@internal/plugin-uyoop-finops';
 import drpPlugin from '@internal/plugin-uyoop-drp';
+import platformPlugin from '@internal/plugin-uyoop-platform';
 import { navModule } from './modules/nav';
 import { homeModule } from './modules/home';
 import { signInModule } from './modules/signIn';
@@ -22,6 +23,7 @@ export default createApp({
     uyoopCatalogGraphModule,
     finopsPlugin,
     drpPlugin,
+    platformPlugin,
     signInModule,
     auditPlugin,
   ],
