@@ -103,7 +103,7 @@ export class Restic {
           ...o.tags.flatMap(t => ['--tag', t]),
           '--json',
         ]),
-        { env: this.env() },
+        { env: this.env(), allowFail: true },
       ],
     );
     const summary = r.to.stdout
@@ -127,9 +127,11 @@ export class Restic {
         }`,
       );
     }
-    if (!summary?.snapshot_id)
+    if (r.to.code !== 0 || !summary?.snapshot_id)
       throw new Error(
-        `restic backup printed no snapshot: ${r.to.stdout.slice(-500)}`,
+        `restic backup failed (exit ${
+          r.to.code
+        }): ${`${r.to.stderr}\n${r.to.stdout}`.trim().slice(-500)}`,
       );
     return {
       snapshot: summary.snapshot_id.slice(0, 8),
@@ -144,7 +146,7 @@ export class Restic {
     to: [Tool, string[]],
   ) {
     return this.tools.pipe(
-      ['restic', this.args(['dump', snapshot, filename])],
+      ['restic', this.args(['dump', snapshot, filename]), { env: this.env() }],
       [to[0], to[1]],
     );
   }

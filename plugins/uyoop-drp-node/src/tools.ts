@@ -15,6 +15,13 @@ export interface DrpTools {
 
 export type Tool = 'kubectl' | 'velero' | 'restic';
 
+/** One end of a pipe: the tool, its arguments, and what its environment adds. */
+export type PipeEnd = [
+  Tool,
+  string[],
+  { allowFail?: boolean; env?: Record<string, string | undefined> }?,
+];
+
 /** Messages of a tool that could not reach the cluster or S3 at all. */
 const UNREACHABLE =
   /unable to connect to the server|was refused|connection refused|no such host|i\/o timeout|dial tcp|EHOSTUNREACH|ECONNREFUSED|ENOTFOUND|network is unreachable|the server could not find the requested resource.*velero/i;
@@ -66,29 +73,22 @@ export class ToolRunner {
    * `from | to` between two tools (kubectl exec's dump into restic), streamed;
    * a cluster or S3 that cannot be reached is a ServiceUnavailableError.
    */
-  async pipe(
-    from: [Tool, string[], { allowFail?: boolean }?],
-    to: [Tool, string[], { env?: Record<string, string | undefined> }?],
-  ) {
+  async pipe(from: PipeEnd, to: PipeEnd) {
     if (!this.runner.pipe)
       throw new Error(
         'this process runner cannot pipe one command into another',
       );
-    const env = this.tools.env;
-    const secrets = this.tools.secrets;
+    const end = ([tool, args, o = {}]: PipeEnd) => ({
+      cmd: this.tools[tool],
+      args,
+      opts: {
+        env: { ...this.tools.env, ...o.env },
+        secrets: this.tools.secrets,
+        allowFail: o.allowFail,
+      },
+    });
     try {
-      return await this.runner.pipe(
-        {
-          cmd: this.tools[from[0]],
-          args: from[1],
-          opts: { env, secrets, allowFail: from[2]?.allowFail },
-        },
-        {
-          cmd: this.tools[to[0]],
-          args: to[1],
-          opts: { env: { ...env, ...to[2]?.env }, secrets },
-        },
-      );
+      return await this.runner.pipe(end(from), end(to));
     } catch (e) {
       const failed =
         e instanceof CommandError && e.command.startsWith(this.tools[to[0]])
