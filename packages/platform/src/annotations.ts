@@ -85,6 +85,16 @@ export const meshAnnotations = z.strictObject({
     .regex(/^[a-z0-9]{1,15}$/, 'expected an interface name such as wg0'),
 });
 
+/** The colder S3 storage classes a lifecycle rule can move objects to. */
+export const s3StorageClasses = [
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+
 /** An object storage bucket (Resource, spec.type: s3-bucket). */
 export const bucketAnnotations = z
   .strictObject({
@@ -93,8 +103,30 @@ export const bucketAnnotations = z
     'uyoop.io/object-lock': z.enum(['none', 'governance', 'compliance']),
     'uyoop.io/retention-days': positiveInt.optional(),
     'uyoop.io/expire-days': positiveInt.optional(),
+    'uyoop.io/transition-days': positiveInt.optional(),
+    'uyoop.io/transition-class': z.enum(s3StorageClasses).optional(),
     'uyoop.io/noncurrent-expire-days': positiveInt.optional(),
   })
+  .refine(
+    a =>
+      (a['uyoop.io/transition-days'] === undefined) ===
+      (a['uyoop.io/transition-class'] === undefined),
+    {
+      message: 'a transition needs both its days and its storage class',
+      path: ['uyoop.io/transition-class'],
+    },
+  )
+  .refine(
+    a =>
+      a['uyoop.io/transition-days'] === undefined ||
+      a['uyoop.io/expire-days'] === undefined ||
+      Number(a['uyoop.io/transition-days']) < Number(a['uyoop.io/expire-days']),
+    {
+      message:
+        'must be fewer than uyoop.io/expire-days: objects move before they expire',
+      path: ['uyoop.io/transition-days'],
+    },
+  )
   .refine(
     a =>
       (a['uyoop.io/object-lock'] === 'none') ===

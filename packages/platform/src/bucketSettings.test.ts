@@ -26,11 +26,13 @@ const archives: Bucket = {
   owner: 'admins',
   objectLock: 'none',
   expireDays: 3650,
+  transition: { days: 30, storageClass: 'STANDARD_IA' },
 };
 const plain: Bucket = {
   ...archives,
   name: 'velero-backups',
   expireDays: undefined,
+  transition: undefined,
 };
 
 const missing: BucketSettingsState = {
@@ -80,8 +82,8 @@ describe('bucket settings planned from the catalog', () => {
   });
 
   it.each([
-    ['locked', locked],
-    ['archives', archives],
+    ['locked backup', locked],
+    ['archive', archives],
     ['plain', plain],
   ])(
     'a %s bucket already as the catalog says has nothing to change',
@@ -129,27 +131,31 @@ describe('bucket settings planned from the catalog', () => {
     ).toEqual(['enable versioning (was Suspended)']);
   });
 
-  it('a lifecycle with other days is replaced by the catalog one', () => {
+  it('a lifecycle with other days or another class is replaced by the catalog one', () => {
     const state = asCatalog(archives);
     state.lifecycle[0].expireDays = 7;
+    state.lifecycle[1].transitionClass = 'GLACIER';
     expect(descriptions(archives, state)).toEqual([
-      'lifecycle: current objects expire after 3650 days (was current objects expire after 7 days)',
+      'lifecycle: current objects expire after 3650 days; current objects move to STANDARD_IA after 30 days ' +
+        '(was current objects expire after 7 days; current objects move to GLACIER after 30 days)',
     ]);
   });
 
-  it('a rule the catalog does not know (a transition, a tag filter) counts as a difference', () => {
-    const state = asCatalog(archives);
+  it('a rule the catalog does not write (a tag filter, two transitions) counts as a difference', () => {
+    const state = asCatalog(plain);
     state.lifecycle = [
       lifecycleRuleSpec({
-        ID: 'expire-current',
+        ID: 'by-hand',
         Status: 'Enabled',
-        Filter: { Prefix: '' },
-        Expiration: { Days: 3650 },
-        Transitions: [{ Days: 30, StorageClass: 'GLACIER' }],
+        Filter: { Tag: { Key: 'tmp', Value: '1' } },
+        Transitions: [
+          { Days: 30, StorageClass: 'STANDARD_IA' },
+          { Days: 90, StorageClass: 'GLACIER' },
+        ],
       }),
     ];
-    expect(descriptions(archives, state)).toEqual([
-      'lifecycle: current objects expire after 3650 days (was current objects expire after 3650 days, with transitions)',
+    expect(descriptions(plain, state)).toEqual([
+      'lifecycle: none (was with filter Tag, transitions)',
     ]);
   });
 
@@ -164,7 +170,7 @@ describe('bucket settings planned from the catalog', () => {
         kind: 'lifecycle',
         rules: [],
         description:
-          'lifecycle: none (was current objects expire after 3650 days)',
+          'lifecycle: none (was current objects expire after 3650 days; current objects move to STANDARD_IA after 30 days)',
       },
     ]);
   });
@@ -250,10 +256,11 @@ describe('lifecycle annotations in the catalog', () => {
     spec: { type: 's3-bucket', owner: 'admins', system: 'backup-dr' },
   });
 
-  it('the archives expire after ten years and the locked backups shed old versions once unlocked', async () => {
+  it('the archives move to a colder class after a month and expire after ten years; the locked backups shed old versions once unlocked', async () => {
     const { buckets } = await loadPlatform();
     expect(buckets.find(b => b.name === 'archives')).toMatchObject({
       expireDays: 3650,
+      transition: { days: 30, storageClass: 'STANDARD_IA' },
     });
     const backups = buckets.find(b => b.name === 'backups-locked')!;
     expect(backups.noncurrentExpireDays).toBeGreaterThanOrEqual(
@@ -292,6 +299,55 @@ describe('lifecycle annotations in the catalog', () => {
         message:
           'only a locked bucket is versioned, an unlocked one has no noncurrent versions',
       }),
+    ]);
+  });
+
+  it('a transition names both its days and a known storage class', () => {
+    expect(
+      validateAnnotations(
+        bucketEntity({
+          'uyoop.io/object-lock': 'none',
+          'uyoop.io/transition-days': '30',
+        }),
+      ),
+    ).toEqual([
+      {
+        field: 'metadata.annotations["uyoop.io/transition-class"]',
+        message: 'a transition needs both its days and its storage class',
+      },
+    ]);
+    expect(
+      validateAnnotations(
+        bucketEntity({
+          'uyoop.io/object-lock': 'none',
+          'uyoop.io/transition-days': '30',
+          'uyoop.io/transition-class': 'COLD',
+        }),
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        field: 'metadata.annotations["uyoop.io/transition-class"]',
+        message: expect.stringContaining('STANDARD_IA'),
+      }),
+    ]);
+  });
+
+  it('objects move to the colder class before they expire, not after', () => {
+    expect(
+      validateAnnotations(
+        bucketEntity({
+          'uyoop.io/object-lock': 'none',
+          'uyoop.io/expire-days': '30',
+          'uyoop.io/transition-days': '30',
+          'uyoop.io/transition-class': 'GLACIER',
+        }),
+      ),
+    ).toEqual([
+      {
+        field: 'metadata.annotations["uyoop.io/transition-days"]',
+        message:
+          'must be fewer than uyoop.io/expire-days: objects move before they expire',
+      },
     ]);
   });
 

@@ -6,7 +6,6 @@
  * dry run shows exactly what an apply would do, and a second apply changes
  * nothing.
  */
-import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   DeleteBucketLifecycleCommand,
@@ -19,6 +18,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
   S3Client,
+  TransitionStorageClass,
 } from '@aws-sdk/client-s3';
 import { s3LockMode } from './backupBuckets';
 import type { Bucket } from './model';
@@ -31,6 +31,9 @@ export interface LifecycleRuleSpec {
   enabled: boolean;
   /** Current objects expire this many days after they were written. */
   expireDays?: number;
+  /** Current objects move to `transitionClass` this many days after they were written. */
+  transitionDays?: number;
+  transitionClass?: string;
   /** Noncurrent versions are deleted this many days after they stop being current. */
   noncurrentExpireDays?: number;
   /** Delete markers left with no version behind them are removed. */
@@ -84,6 +87,14 @@ export function lifecycleRulesOf(bucket: Bucket): LifecycleRuleSpec[] {
       enabled: true,
       expireDays: bucket.expireDays,
     });
+  if (bucket.transition)
+    rules.push({
+      id: 'transition-current',
+      prefix: '',
+      enabled: true,
+      transitionDays: bucket.transition.days,
+      transitionClass: bucket.transition.storageClass,
+    });
   if (bucket.noncurrentExpireDays)
     rules.push({
       id: 'expire-noncurrent',
@@ -103,7 +114,14 @@ export function lifecycleRuleSpec(rule: LifecycleRule): LifecycleRuleSpec {
     if (key !== 'Prefix' && filter[key] !== undefined)
       extras.push(`filter ${key}`);
   if (rule.Expiration?.Date) extras.push('expiration date');
-  if (rule.Transitions?.length) extras.push('transitions');
+  const transitions = rule.Transitions ?? [];
+  const [transition] = transitions;
+  const oneTransition =
+    transitions.length === 1 &&
+    !!transition.Days &&
+    !!transition.StorageClass &&
+    !transition.Date;
+  if (transitions.length && !oneTransition) extras.push('transitions');
   if (rule.NoncurrentVersionTransitions?.length)
     extras.push('noncurrent transitions');
   if (rule.NoncurrentVersionExpiration?.NewerNoncurrentVersions)
@@ -114,6 +132,8 @@ export function lifecycleRuleSpec(rule: LifecycleRule): LifecycleRuleSpec {
     prefix: filter.Prefix ?? rule.Prefix ?? '',
     enabled: rule.Status === 'Enabled',
     expireDays: rule.Expiration?.Days,
+    transitionDays: oneTransition ? transition.Days : undefined,
+    transitionClass: oneTransition ? transition.StorageClass : undefined,
     noncurrentExpireDays: rule.NoncurrentVersionExpiration?.NoncurrentDays,
     expiredDeleteMarkers:
       rule.Expiration?.ExpiredObjectDeleteMarker || undefined,
@@ -131,6 +151,16 @@ export function s3LifecycleRule(rule: LifecycleRuleSpec): LifecycleRule {
       ? { Expiration: { Days: rule.expireDays } }
       : rule.expiredDeleteMarkers
       ? { Expiration: { ExpiredObjectDeleteMarker: true } }
+      : {}),
+    ...(rule.transitionDays && rule.transitionClass
+      ? {
+          Transitions: [
+            {
+              Days: rule.transitionDays,
+              StorageClass: rule.transitionClass as TransitionStorageClass,
+            },
+          ],
+        }
       : {}),
     ...(rule.noncurrentExpireDays
       ? {
@@ -162,6 +192,12 @@ export function describeRule(rule: LifecycleRuleSpec): string {
   const parts: string[] = [];
   if (rule.expireDays)
     parts.push(`current objects expire after ${days(rule.expireDays)}`);
+  if (rule.transitionDays)
+    parts.push(
+      `current objects move to ${rule.transitionClass} after ${days(
+        rule.transitionDays,
+      )}`,
+    );
   if (rule.noncurrentExpireDays)
     parts.push(
       `noncurrent versions expire ${days(
@@ -317,31 +353,6 @@ export async function readBucketSettings(
   };
 }
 
-/**
- * Sends a command with a Content-MD5 header: radosgw requires it on a
- * lifecycle configuration, and the SDK sends a CRC32 checksum instead.
- */
-function withContentMd5<C extends { middlewareStack: { add: Function } }>(
-  command: C,
-): C {
-  command.middlewareStack.add(
-    (next: (args: { request: unknown }) => Promise<unknown>) =>
-      async (args: { request: unknown }) => {
-        const request = args.request as {
-          body?: unknown;
-          headers?: Record<string, string>;
-        };
-        if (request.headers && typeof request.body === 'string')
-          request.headers['content-md5'] = createHash('md5')
-            .update(request.body)
-            .digest('base64');
-        return next(args);
-      },
-    { step: 'build', name: 'uyoopContentMd5' },
-  );
-  return command;
-}
-
 async function applyChange(s3: S3Client, bucket: string, change: BucketChange) {
   switch (change.kind) {
     case 'create':
@@ -378,14 +389,12 @@ async function applyChange(s3: S3Client, bucket: string, change: BucketChange) {
         await s3.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }));
       else
         await s3.send(
-          withContentMd5(
-            new PutBucketLifecycleConfigurationCommand({
-              Bucket: bucket,
-              LifecycleConfiguration: {
-                Rules: change.rules.map(s3LifecycleRule),
-              },
-            }),
-          ),
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: bucket,
+            LifecycleConfiguration: {
+              Rules: change.rules.map(s3LifecycleRule),
+            },
+          }),
         );
       return;
     default:

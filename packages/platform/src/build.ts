@@ -220,6 +220,14 @@ export function buildPlatform(loaded: LoadedEntity[]): {
       ...(a(e, 'expire-days')
         ? { expireDays: Number(a(e, 'expire-days')) }
         : {}),
+      ...(a(e, 'transition-days')
+        ? {
+            transition: {
+              days: Number(a(e, 'transition-days')),
+              storageClass: a(e, 'transition-class')!,
+            },
+          }
+        : {}),
       ...(a(e, 'noncurrent-expire-days')
         ? { noncurrentExpireDays: Number(a(e, 'noncurrent-expire-days')) }
         : {}),

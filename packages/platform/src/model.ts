@@ -73,6 +73,8 @@ export interface Bucket {
   retentionDays?: number;
   /** Lifecycle: current objects are deleted this many days after they were written. */
   expireDays?: number;
+  /** Lifecycle: current objects move to a colder S3 storage class this many days after they were written. */
+  transition?: { days: number; storageClass: string };
   /**
    * Lifecycle, on a versioned (locked) bucket: a version that is no longer
    * current is deleted this many days later, at least the retention, so that
