@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, Service } from '@internal/platform';
 import { runId, testbed, tool, until } from '@internal/testbed';
+import { podBody } from '@internal/testbed/src/pods';
 import { freePort, startBackend } from './testing/services';
 
 jest.setTimeout(900_000);
@@ -29,6 +30,7 @@ describe('a drill interrupted by the backend being killed', () => {
   const namespace = `drp-crash-${runId()}`;
   const backup = `${namespace}-b`;
   const dir = mkdtempSync(join(tmpdir(), 'uyoop-drill-restart-'));
+  const podFile = join(dir, 'pod.json');
   const kubectl = (args: string[]) => tool(tb, 'kubectl', args);
   let baseUrl: string;
   let backend: Service | undefined;
@@ -138,6 +140,14 @@ describe('a drill interrupted by the backend being killed', () => {
         },
       }),
     );
+    writeFileSync(
+      podFile,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        ...podBody({ namespace, name: 'app', node: 'core-prod' }),
+      }),
+    );
     await kubectl(['create', 'namespace', namespace]);
     await kubectl([
       'create',
@@ -146,6 +156,16 @@ describe('a drill interrupted by the backend being killed', () => {
       '-n',
       namespace,
       `--from-literal=url=https://${namespace}.uyoop.fr`,
+    ]);
+    // A pod: the namespace takes a moment to go, and the restore to be Ready.
+    await kubectl(['apply', '-n', namespace, '-f', podFile]);
+    await kubectl([
+      'wait',
+      '-n',
+      namespace,
+      '--for=condition=Ready',
+      'pod/app',
+      '--timeout=180s',
     ]);
     await tool(tb, 'velero', [
       'backup',
@@ -174,26 +194,23 @@ describe('a drill interrupted by the backend being killed', () => {
       method: 'POST',
       body: JSON.stringify({ namespace, backup }),
     });
-    await until(
+    // Killed once the namespace is really being deleted: only the resumed
+    // drill can bring its data back.
+    const before = await until(
       'the drill to delete the namespace',
       async () => {
         const d: DrillRecord = await api(`/drills/${started.id}`);
-        if (d.status !== 'running')
-          throw new Error(`the drill ended before the kill: ${d.status}`);
-        return d.timeline.some(s => s.step === 'delete-namespace')
-          ? true
+        return d.status !== 'running' ||
+          (d.timeline.some(s => s.step === 'delete-namespace') &&
+            (await namespacePhase()) !== 'Active')
+          ? d
           : undefined;
       },
       120_000,
     );
+    expect(before.status).toBe('running');
     process.kill(-backend!.pid, 'SIGKILL');
     await backend!.exited;
-    // The data is really gone: only the resumed drill can bring it back.
-    await until(
-      'the namespace to be gone or going',
-      async () => ((await namespacePhase()) !== 'Active' ? true : undefined),
-      60_000,
-    );
 
     await start();
     const done = await until(
