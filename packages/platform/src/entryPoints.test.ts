@@ -18,7 +18,10 @@ const scripts = entryPoints('scripts');
 describe('scripts/*.ts and bench/*.ts', () => {
   it('are all here', () => {
     expect(scripts).toEqual([
+      'scripts/archive.ts',
       'scripts/backend-image.ts',
+      'scripts/backup.ts',
+      'scripts/deploy.ts',
       'scripts/drp.ts',
       'scripts/finops.ts',
       'scripts/mesh.ts',
