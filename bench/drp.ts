@@ -40,7 +40,8 @@
  *     timing. What restic pays before any data (`restic snapshots`: the
  *     key's derivation and the index) is timed too, and the restore's rate
  *     without it printed.
- *     Goal: restic restore >= 0.25 x the disk read.
+ *     No goal: the figure sizes a restore plan (how long tier 2 takes to
+ *     bring N GB back), the disk read being the ceiling.
  *     `restic check --read-data` is timed once.
  *
  * Namespaces, Velero backups and restores are deleted at the end. The locked
@@ -85,7 +86,6 @@ const VOLUME_MB = count('volume-mb', values['volume-mb'], 20);
 const RESTIC_MB = count('restic-mb', values['restic-mb'], 32);
 
 const RTO_GOAL = 1.1;
-const RESTIC_GOAL = 0.25;
 const MiB = 1024 * 1024;
 
 /** The middle value; the mean of the two middle ones for an even count. */
@@ -701,11 +701,6 @@ async function resticBench() {
         bytes,
         checkMs,
       ).toFixed(1)} MiB/s of data read back)`,
-    );
-    console.log(
-      `goal: restic restore >= ${RESTIC_GOAL} x the disk read: ${
-        ratio >= RESTIC_GOAL ? 'met' : `NOT met (${ratio.toFixed(3)})`
-      }`,
     );
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -332,7 +332,7 @@ export class DrpEngine {
           throw new ConflictError(
             `namespace ${plan.targetNamespace} is still terminating: retry once it is gone`,
           );
-        await this.sleep(this.o.pollMs ?? 2000);
+        await this.sleep(this.o.pollMs ?? 1000);
       }
     }
     await this.velero.startRestore(plan);
