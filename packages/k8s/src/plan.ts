@@ -74,7 +74,15 @@ export function clusterPlan(platform: Platform): ClusterPlan {
       dependsOn: [],
     })),
   ];
+  const nodes = new Set(platform.nodes.map(n => n.name));
   for (const w of placed) {
+    if (!nodes.has(w.node)) {
+      problems.push(
+        `${w.name}: node ${w.node ?? '(none)'} is not in the catalog (catalog/nodes.yaml has ${[
+          ...nodes,
+        ].join(', ')})`,
+      );
+    }
     const size = sizing[w.name];
     if (!size) {
       problems.push(

@@ -15,6 +15,7 @@ import { namespaceObjects } from './namespaces';
 import { networkPolicies } from './networkPolicies';
 import { clusterPlan, ClusterPlan } from './plan';
 import { prometheusRules, ruleGroups } from './rules';
+import { serviceObjects } from './services';
 
 /** A Kubernetes object as the API takes it. */
 export interface KubeObject {
@@ -54,6 +55,7 @@ export function platformObjects(plan: ClusterPlan): KubeObject[] {
     ...clusterIssuers(),
     ...ingressObjects(plan),
     ...prometheusRules(plan.platform),
+    ...serviceObjects(plan),
   ];
   return models.map(m => {
     const json = m.toJSON() as KubeObject;

@@ -43,7 +43,7 @@ export {
   countOptionOrExit,
 } from './args';
 export type { CliIO } from './cli';
-export { demoWorkloads, POSTGRESQL_STAND_IN } from './workloads';
+export { demoWorkloads, nodePlacement, POSTGRESQL_STAND_IN } from './workloads';
 export type { KubeObject } from './workloads';
 export {
   CommandError,

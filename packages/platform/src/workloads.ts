@@ -11,14 +11,23 @@ export type KubeObject = {
 /** The image a database StatefulSet names; the testbed swaps in its own build. */
 export const POSTGRESQL_STAND_IN = 'registry.invalid/uyoop/postgres:demo';
 
-/** Where a pod may run: the node's name, and a toleration of each of its taints. */
-function placement(platform: Platform, nodeName: string) {
-  const node = platform.nodes.find(n => n.name === nodeName)!;
+/**
+ * Where a pod may run: the node's name, and a toleration of each of its
+ * taints. Throws naming a node the catalog does not hold.
+ */
+export function nodePlacement(platform: Platform, nodeName: string) {
+  const node = platform.nodes.find(n => n.name === nodeName);
+  if (!node)
+    throw new Error(
+      `node ${nodeName} is not in the catalog (catalog/nodes.yaml has ${platform.nodes
+        .map(n => n.name)
+        .join(', ')})`,
+    );
   return {
     nodeSelector: { 'kubernetes.io/hostname': node.name },
     tolerations: node.taints.map(t => ({
       key: t.key,
-      operator: 'Equal',
+      operator: 'Equal' as const,
       value: t.value,
       effect: t.effect,
     })),
@@ -63,7 +72,7 @@ function postgresWorkloads(platform: Platform): KubeObject[] {
             template: {
               metadata: { labels },
               spec: {
-                ...placement(platform, db.nodes[0]),
+                ...nodePlacement(platform, db.nodes[0]),
                 securityContext: { runAsUser: 999, runAsGroup: 999 },
                 initContainers: [
                   {
@@ -149,7 +158,7 @@ export function demoWorkloads(platform: Platform): KubeObject[] {
         template: {
           metadata: { labels },
           spec: {
-            ...placement(platform, s.nodes[0]),
+            ...nodePlacement(platform, s.nodes[0]),
             containers: [
               {
                 name: s.name,
