@@ -1,27 +1,49 @@
 /*
  * The rendered platform against the testbed's real API server (yarn testbed up):
- * the namespaces are applied for real (labels only, so the testbed's own
- * workloads in them keep running), every other object as a server-side dry
- * run with strict field validation: the built-in kinds, and the Traefik,
- * cert-manager and Prometheus operator ones against the projects' own CRDs,
- * which the testbed installs.
+ * the namespaces are created for real as copies named for this run (the real
+ * ones hold the testbed's own stand-ins under the workloads' names, which a
+ * dry run of ours would collide with), every other object is a server-side
+ * dry run into them with strict field validation: the built-in kinds, and the
+ * Traefik, cert-manager and Prometheus operator ones against the projects'
+ * own CRDs, which the testbed installs. A dry run starts no pod, so the
+ * testbed's nodes lend no capacity to the workloads.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlatform, runSync } from '@internal/platform';
-import { testbed } from '@internal/testbed';
+import { runId, testbed } from '@internal/testbed';
 import { clusterPlan, KubeObject, platformObjects } from '.';
+import { renamedNamespaces } from './copies';
 
 jest.setTimeout(300_000);
 
+const run = runId();
 let dir: string;
 let objects: KubeObject[];
+let copies: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'uyoop-k8s-apply-'));
-  objects = platformObjects(clusterPlan(await loadPlatform()));
+  const plan = clusterPlan(await loadPlatform());
+  const managed = new Set(plan.namespaces.map(n => n.name));
+  objects = renamedNamespaces(
+    platformObjects(plan),
+    managed,
+    name => `${name}-a${run}`,
+  );
+  copies = objects
+    .filter(o => o.kind === 'Namespace')
+    .map(o => o.metadata.name);
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  if (copies.length)
+    try {
+      kubectl(['delete', 'namespace', '--wait=false', ...copies]);
+    } catch {
+      // already gone
+    }
+  await rm(dir, { recursive: true, force: true });
+});
 
 function kubectl(args: string[]) {
   const tb = testbed();
@@ -66,6 +88,15 @@ describe('the rendered platform on the testbed', () => {
         'Certificate',
         'ClusterIssuer',
         'PrometheusRule',
+        // the workloads of services.ts
+        'Deployment',
+        'StatefulSet',
+        'Service',
+        'ConfigMap',
+        'PersistentVolumeClaim',
+        'ServiceAccount',
+        'Role',
+        'RoleBinding',
       ]),
     );
     const applied = apply(await listFile('namespaces.json', namespaces), false);
