@@ -2,7 +2,8 @@
  * The cluster platform as typed Kubernetes objects (kubernetes-models and its
  * Traefik, cert-manager and Prometheus operator packages), generated from the
  * catalog: namespaces with quotas, NetworkPolicies, Traefik routes and
- * middlewares, certificates, alert rules, and Alertmanager's configuration.
+ * middlewares, certificates, alert rules, the workloads of the catalog's
+ * services and databases, and Alertmanager's configuration.
  * The command line (`yarn uyoop k8s`), infra/k8s and the scaffolder call the
  * same generators.
  */
@@ -21,6 +22,12 @@ export {
 } from './render';
 export type { KubeObject, RenderResult } from './render';
 export { ruleGroups } from './rules';
+export {
+  NOT_RENDERED,
+  OIDC_CLIENTS,
+  RUNS_AS_ROOT,
+  serviceObjects,
+} from './services';
 export { renamedNamespaces } from './copies';
 export {
   deploy,

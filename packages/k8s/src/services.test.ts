@@ -370,6 +370,53 @@ describe('the workloads of the catalog', () => {
     ).toMatch(/"uyoop\.io\/workload=ai" = "NoSchedule"/);
   });
 
+  it('has Prometheus scrape the nodes and every metrics port it renders, load the committed rules and alert through Alertmanager', async () => {
+    const config = parse(
+      find('ConfigMap', 'monitoring', 'prometheus').data['prometheus.yml'],
+    );
+    const jobs = new Map<string, string[]>(
+      config.scrape_configs.map((j: any) => [
+        j.job_name,
+        j.static_configs.flatMap((s: any) => s.targets),
+      ]),
+    );
+    expect(jobs.get('node')).toEqual(
+      platform.nodes.map(n => `${n.meshAddress}:9100`),
+    );
+    const scraped = plan.workloads.filter(
+      w =>
+        w.sizing.metricsPort &&
+        workloads().some(o => o.metadata.name === w.name),
+    );
+    expect(scraped.length).toBeGreaterThan(5);
+    for (const w of scraped)
+      expect(jobs.get(w.name)).toEqual([
+        `${w.name}.${w.namespace}.svc.cluster.local:${w.sizing.metricsPort}`,
+      ]);
+    expect(jobs.has('uyoop-finops')).toBe(true);
+    expect(config.alerting.alertmanagers[0].static_configs[0].targets).toEqual([
+      'alertmanager.monitoring.svc.cluster.local:9093',
+    ]);
+    const committed = await readFile(
+      join(
+        repoRoot,
+        'infra',
+        'monitoring',
+        'prometheus',
+        'rules',
+        'platform.rules.yml',
+      ),
+      'utf8',
+    );
+    expect(
+      parse(
+        find('ConfigMap', 'monitoring', 'prometheus-rules').data[
+          'platform.rules.yml'
+        ],
+      ),
+    ).toEqual(parse(committed));
+  });
+
   it('names the Q4_K_M models Ollama serves on CPU', () => {
     const models: string = find('ConfigMap', 'ai-lab', 'ollama-models').data[
       'models.txt'

@@ -40,10 +40,11 @@ import {
   Service,
   ServiceAccount,
 } from 'kubernetes-models/v1';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { MANAGED_BY } from './namespaces';
 import type { ClusterPlan, Workload } from './plan';
 import { DOMAIN, exposures, Sizing } from './profiles';
+import { ruleGroups } from './rules';
 
 /**
  * Catalog workloads that run in the cluster but are not rendered here, and
@@ -58,10 +59,6 @@ export const NOT_RENDERED: Record<string, string> = {
     'installed by `velero install` at VELERO_VERSION with its AWS plugin (VELERO_PLUGIN_AWS_VERSION)',
   'restic-jobs':
     'scheduled runs, not a standing workload; their CronJobs are not rendered yet',
-  prometheus:
-    'needs the Prometheus operator (whose PrometheusRules are rendered here) or its own RBAC and scrape configuration; not rendered yet',
-  alertmanager:
-    'runs beside Prometheus; its configuration is written by `yarn uyoop k8s alertmanager-config`; not rendered yet',
   renovate:
     'a scheduled GitLab pipeline: its pods are CI jobs that the runners start in devops-factory on ai-lab',
   'uyoop-portal':
@@ -550,6 +547,9 @@ function s3Of(platform: Platform, bucket: string) {
   return { bucket: b.name, region, host: `s3.${region}.io.cloud.ovh.net` };
 }
 
+const dependencyOrNull = (c: Context, name: string) =>
+  c.plan.workloads.find(x => x.name === name);
+
 const dependency = (c: Context, name: string) => {
   const d = c.plan.workloads.find(x => x.name === name);
   if (!d)
@@ -644,7 +644,7 @@ function nextcloud(c: Context): Model[] {
           image: image('NEXTCLOUD_EXPORTER_IMAGE'),
           env: [
             ...env({
-              NEXTCLOUD_SERVER: 'http://127.0.0.1',
+              NEXTCLOUD_SERVER: 'http://localhost',
               NEXTCLOUD_LISTEN_ADDRESS: `:${w.sizing.metricsPort}`,
               NEXTCLOUD_TIMEOUT: '10s',
             }),
@@ -1167,6 +1167,7 @@ function authelia(c: Context): Model[] {
             mount('secrets', '/secrets', true),
             mount('users', '/users', true),
             mount('data', '/data'),
+            mount('tmp', '/tmp'),
           ],
         },
       ],
@@ -1202,6 +1203,7 @@ function authelia(c: Context): Model[] {
           },
         },
         claimVolume('data', 'authelia-data'),
+        { name: 'tmp', emptyDir: {} },
       ],
     }),
   ];
@@ -1479,6 +1481,194 @@ function perplexica(c: Context): Model[] {
   ];
 }
 
+/** Where Prometheus reads its secrets: the Secret `prometheus`, one file per key. */
+const PROMETHEUS_SECRETS = '/etc/prometheus/secrets';
+
+/**
+ * Prometheus's scrape jobs: the node exporters on the mesh (job `node`, as
+ * the alert rules select), every rendered workload's metrics port through
+ * its Service, and the portal's FinOps job as infra/monitoring commits it.
+ */
+function scrapeConfigs(c: Context) {
+  const rendered = c.plan.workloads.filter(
+    w => builders[w.name] && w.sizing.metricsPort !== undefined,
+  );
+  const finops = parse(
+    readFileSync(
+      join(
+        repoRoot,
+        'infra',
+        'monitoring',
+        'prometheus',
+        'scrape',
+        'finops.yml',
+      ),
+      'utf8',
+    ),
+  ) as { scrape_configs: Record<string, unknown>[] };
+  return [
+    {
+      job_name: 'node',
+      static_configs: c.platform.nodes.map(n => ({
+        targets: [`${n.meshAddress}:9100`],
+        labels: { node: n.name },
+      })),
+    },
+    ...rendered.map(w => ({
+      job_name: w.name,
+      static_configs: [
+        {
+          targets: [
+            `${w.name}.${w.namespace}.svc.cluster.local:${w.sizing.metricsPort}`,
+          ],
+          labels: { namespace: w.namespace, node: w.node },
+        },
+      ],
+      // Qdrant asks its API key on every route but the health checks.
+      ...(w.name === 'qdrant'
+        ? {
+            authorization: {
+              type: 'Bearer',
+              credentials_file: `${PROMETHEUS_SECRETS}/qdrant-api-key`,
+            },
+          }
+        : {}),
+    })),
+    ...finops.scrape_configs,
+  ];
+}
+
+function prometheus(c: Context): Model[] {
+  const { w } = c;
+  const alertmanager = dependencyOrNull(c, 'alertmanager');
+  const config = {
+    global: { scrape_interval: '30s', evaluation_interval: '30s' },
+    rule_files: ['/etc/prometheus/rules/*.yml'],
+    alerting: alertmanager
+      ? {
+          alertmanagers: [
+            {
+              static_configs: [
+                {
+                  targets: [
+                    `alertmanager.${alertmanager.namespace}.svc.cluster.local:${alertmanager.sizing.port}`,
+                  ],
+                },
+              ],
+            },
+          ],
+        }
+      : undefined,
+    scrape_configs: scrapeConfigs(c),
+  };
+  return [
+    serviceOf(w, servicePorts(w)),
+    configMap(w, 'prometheus', {
+      'prometheus.yml': stringify(config, { lineWidth: 0 }),
+    }),
+    // The rule groups of infra/monitoring/prometheus/rules/platform.rules.yml.
+    configMap(w, 'prometheus-rules', {
+      'platform.rules.yml': stringify(
+        { groups: ruleGroups(c.platform) },
+        { lineWidth: 0 },
+      ),
+    }),
+    statefulSet(
+      c,
+      {
+        securityContext: nonRootPod(65534),
+        containers: [
+          {
+            name: 'prometheus',
+            image: image('PROMETHEUS_IMAGE'),
+            args: [
+              '--config.file=/etc/prometheus/config/prometheus.yml',
+              '--storage.tsdb.path=/prometheus',
+              '--storage.tsdb.retention.time=30d',
+              '--storage.tsdb.retention.size=15GB',
+              `--web.listen-address=:${w.sizing.port}`,
+            ],
+            ports: [{ name: 'http', containerPort: w.sizing.port! }],
+            readinessProbe: httpProbe('/-/ready', w.sizing.port!),
+            resources: resourcesOf(w.sizing),
+            securityContext: { ...confined, readOnlyRootFilesystem: true },
+            volumeMounts: [
+              mount('data', '/prometheus'),
+              mount('config', '/etc/prometheus/config', true),
+              mount('rules', '/etc/prometheus/rules', true),
+              mount('secrets', PROMETHEUS_SECRETS, true),
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'config', configMap: { name: 'prometheus' } },
+          { name: 'rules', configMap: { name: 'prometheus-rules' } },
+          {
+            name: 'secrets',
+            secret: {
+              secretName: 'prometheus',
+              defaultMode: 0o400,
+              items: ['finops-metrics-token', 'qdrant-api-key'].map(key => ({
+                key,
+                path: key,
+              })),
+            },
+          },
+        ],
+      },
+      [claim('data', '20Gi')],
+    ),
+  ];
+}
+
+function alertmanager(c: Context): Model[] {
+  const { w } = c;
+  const host = routeHost('alertmanager');
+  return [
+    serviceOf(w, servicePorts(w)),
+    statefulSet(
+      c,
+      {
+        securityContext: nonRootPod(65534),
+        containers: [
+          {
+            name: 'alertmanager',
+            image: image('ALERTMANAGER_IMAGE'),
+            args: [
+              // Written by `yarn uyoop k8s alertmanager-config`: it holds the Discord webhook.
+              '--config.file=/etc/alertmanager/alertmanager.yml',
+              '--storage.path=/alertmanager',
+              `--web.listen-address=:${w.sizing.port}`,
+              `--web.external-url=https://${host}`,
+              // One replica: no gossip cluster.
+              '--cluster.listen-address=',
+            ],
+            ports: [{ name: 'http', containerPort: w.sizing.port! }],
+            readinessProbe: httpProbe('/-/ready', w.sizing.port!),
+            resources: resourcesOf(w.sizing),
+            securityContext: { ...confined, readOnlyRootFilesystem: true },
+            volumeMounts: [
+              mount('data', '/alertmanager'),
+              mount('config', '/etc/alertmanager', true),
+            ],
+          },
+        ],
+        volumes: [
+          {
+            name: 'config',
+            secret: {
+              secretName: 'alertmanager',
+              defaultMode: 0o400,
+              items: [{ key: 'alertmanager.yml', path: 'alertmanager.yml' }],
+            },
+          },
+        ],
+      },
+      [claim('data', '1Gi')],
+    ),
+  ];
+}
+
 /** Each rendered workload's builder, by catalog name. */
 const builders: Record<string, (c: Context) => Model[]> = {
   nextcloud,
@@ -1490,6 +1680,8 @@ const builders: Record<string, (c: Context) => Model[]> = {
   authelia,
   'authelia-redis': redis,
   grafana,
+  prometheus,
+  alertmanager,
   'portal-db': c => postgres(c, '5Gi'),
   sonarqube,
   'sonarqube-db': c => postgres(c, '5Gi'),
