@@ -88,6 +88,7 @@ describe('the rendered platform on the testbed', () => {
         'Certificate',
         'ClusterIssuer',
         'PrometheusRule',
+        'Schedule',
         // the workloads of services.ts
         'Deployment',
         'StatefulSet',

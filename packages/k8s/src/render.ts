@@ -16,6 +16,7 @@ import { networkPolicies } from './networkPolicies';
 import { clusterPlan, ClusterPlan } from './plan';
 import { prometheusRules, ruleGroups } from './rules';
 import { serviceObjects } from './services';
+import { backupSchedules } from './backupSchedules';
 
 /** A Kubernetes object as the API takes it. */
 export interface KubeObject {
@@ -56,6 +57,7 @@ export function platformObjects(plan: ClusterPlan): KubeObject[] {
     ...ingressObjects(plan),
     ...prometheusRules(plan.platform),
     ...serviceObjects(plan),
+    ...backupSchedules(plan),
   ];
   return models.map(m => {
     const json = m.toJSON() as KubeObject;

@@ -86,7 +86,7 @@ export async function dumpDatabase(
       'kubectl',
       inPod(
         db,
-        'pg_dump -h 127.0.0.1 -U postgres --clean --if-exists "$POSTGRES_DB"',
+        'pg_dump -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}" --clean --if-exists "$POSTGRES_DB"',
       ),
     ],
     { filename: dumpFile(db), tags, host: db.namespace },
@@ -122,7 +122,7 @@ export async function restoreDatabase(
     'kubectl',
     inPod(
       db,
-      'psql -h 127.0.0.1 -U postgres -q -v ON_ERROR_STOP=1 -d "$POSTGRES_DB"',
+      'psql -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}" -q -v ON_ERROR_STOP=1 -d "$POSTGRES_DB"',
       true,
     ),
   ]);

@@ -18,6 +18,17 @@ import {
   tcpProbe,
 } from './kit';
 
+/**
+ * Velero's pre-backup hook: a consistent dump lands on the data volume just
+ * before the file-system backup copies it (a file copy of a running database
+ * alone is not consistent). The DRP preflight looks for it.
+ */
+const dumpHook = (container: string, line: string) => ({
+  'pre.hook.backup.velero.io/container': container,
+  'pre.hook.backup.velero.io/command': JSON.stringify(['/bin/sh', '-c', line]),
+  'pre.hook.backup.velero.io/timeout': '10m',
+});
+
 export function postgres(c: Context, storage: string): Model[] {
   const { w } = c;
   const data = '/var/lib/postgresql/data';
@@ -64,6 +75,10 @@ export function postgres(c: Context, storage: string): Model[] {
         volumes: [{ name: 'run', emptyDir: {} }],
       },
       [claim('data', storage)],
+      dumpHook(
+        'postgres',
+        `PGPASSWORD="$POSTGRES_PASSWORD" pg_dump -h 127.0.0.1 -U "$POSTGRES_USER" --clean --if-exists "$POSTGRES_DB" > ${data}/uyoop-dump.sql`,
+      ),
     ),
   ];
 }
@@ -105,6 +120,10 @@ export function mysql(c: Context, storage: string): Model[] {
         volumes: [{ name: 'run', emptyDir: {} }],
       },
       [claim('data', storage)],
+      dumpHook(
+        'mysql',
+        'mysqldump -u root -p"$MYSQL_ROOT_PASSWORD" --single-transaction --all-databases > /var/lib/mysql/uyoop-dump.sql',
+      ),
     ),
   ];
 }

@@ -223,9 +223,10 @@ export function servicePorts(w: Workload, name = 'http') {
 export function podTemplate(
   c: Context,
   spec: Omit<IPodSpec, 'containers'> & { containers: IContainer[] },
+  annotations?: Record<string, string>,
 ) {
   return {
-    metadata: { labels: selectorLabels(c.w.name) },
+    metadata: { labels: selectorLabels(c.w.name), annotations },
     spec: {
       ...nodePlacementOf(c),
       enableServiceLinks: false,
@@ -269,6 +270,7 @@ export function statefulSet(
   c: Context,
   spec: Omit<IPodSpec, 'containers'> & { containers: IContainer[] },
   claims: IPersistentVolumeClaim[],
+  annotations?: Record<string, string>,
 ) {
   return new StatefulSet({
     metadata: meta(c.w),
@@ -277,7 +279,7 @@ export function statefulSet(
       replicas: 1,
       revisionHistoryLimit: 3,
       selector: { matchLabels: selectorLabels(c.w.name) },
-      template: podTemplate(c, spec),
+      template: podTemplate(c, spec, annotations),
       volumeClaimTemplates: claims,
       persistentVolumeClaimRetentionPolicy: {
         whenDeleted: 'Retain',
