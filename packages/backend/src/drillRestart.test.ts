@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { repoRoot, Service } from '@internal/platform';
 import { runId, testbed, tool, until } from '@internal/testbed';
 import { podBody } from '@internal/testbed/src/pods';
-import { freePort, startBackend } from './testing/services';
+import { drpTestbedEnv, freePort, startBackend } from './testing/services';
 
 jest.setTimeout(900_000);
 
@@ -48,13 +48,7 @@ describe('a drill interrupted by the backend being killed', () => {
         ...process.env,
         NODE_ENV: 'development',
         NO_COLOR: '1',
-        KUBECONFIG: tb.kubeconfig,
-        DRP_BIN: tb.bin,
-        VELERO_NAMESPACE: tb.veleroNamespace,
-        DRP_S3_ENDPOINT: tb.s3.endpoint,
-        DRP_S3_REGION: tb.s3.region,
-        AWS_ACCESS_KEY_ID: tb.s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: tb.s3.secretAccessKey,
+        ...drpTestbedEnv(tb),
       },
     );
     const b = backend;

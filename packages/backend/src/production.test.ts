@@ -30,6 +30,7 @@ import {
   Started,
   startOidcProvider,
   startBackend,
+  drpTestbedEnv,
   startPostgres,
 } from './testing/services';
 
@@ -207,13 +208,7 @@ describe('the portal backend in production mode', () => {
         NODE_EXTRA_CA_CERTS: join(dir, 'ovh-ca.pem'),
         NO_COLOR: '1',
         // DRP on the testbed's cluster and S3.
-        KUBECONFIG: tb.kubeconfig,
-        DRP_BIN: tb.bin,
-        VELERO_NAMESPACE: tb.veleroNamespace,
-        DRP_S3_ENDPOINT: tb.s3.endpoint,
-        DRP_S3_REGION: tb.s3.region,
-        AWS_ACCESS_KEY_ID: tb.s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: tb.s3.secretAccessKey,
+        ...drpTestbedEnv(tb),
       },
     );
     try {

@@ -9,21 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import {
-  backupBuckets,
-  loadPlatform,
-  Platform,
-  sqliteKnex,
-  zxRunner,
-} from '@internal/platform';
+import { loadPlatform, Platform } from '@internal/platform';
 import { kubeConfig, runId, testbed, tool } from '@internal/testbed';
 import {
   deployCatalogDatabase,
   TestDatabase,
 } from '@internal/testbed/src/postgres';
-import { DrpEngine } from './engine';
 import { resticRepositoryUrl } from './restic';
-import { DrpStore } from './store';
+import { testbedEngine } from './testUtils/testbed';
 
 jest.setTimeout(900_000);
 
@@ -43,23 +36,11 @@ describe('database dumps in the locked restic tier', () => {
   let cold: string;
 
   /** The engine on the testbed, with the catalog's database and its services moved into the run's namespace. */
-  async function engine(resticRepository = repository) {
-    return new DrpEngine({
+  const engine = (resticRepository = repository) =>
+    testbedEngine(tb, {
       platform,
-      buckets: backupBuckets(platform),
-      runner: zxRunner,
-      tools: {
-        kubectl: `${tb.bin}/kubectl`,
-        velero: `${tb.bin}/velero`,
-        restic: `${tb.bin}/restic`,
-        veleroNamespace: tb.veleroNamespace,
-        env: { ...tb.env, RESTIC_PASSWORD: password },
-        secrets: [tb.s3.secretAccessKey, password],
-      },
-      store: await DrpStore.create(sqliteKnex(':memory:')),
-      resticRepository,
+      restic: { repository: resticRepository, password },
     });
-  }
 
   beforeAll(async () => {
     const catalog = await loadPlatform();

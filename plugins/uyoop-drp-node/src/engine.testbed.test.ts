@@ -14,15 +14,8 @@ import {
   CustomObjectsApi,
 } from '@kubernetes/client-node';
 import {
-  backupBuckets,
-  loadPlatform,
-  sqliteKnex,
-  zxRunner,
-} from '@internal/platform';
-import {
   kubeConfig,
   runId,
-  s3Client,
   testbed,
   tool,
   until,
@@ -34,7 +27,7 @@ import {
 } from '@internal/testbed/src/postgres';
 import { DrpEngine } from './engine';
 import { drillReportHtml } from './report';
-import { DrpStore } from './store';
+import { testbedEngine } from './testUtils/testbed';
 
 jest.setTimeout(900_000);
 
@@ -47,32 +40,13 @@ describe('DRP engine on the testbed', () => {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const id = runId();
   const namespace = `drp-drill-${id}`;
-  const db = sqliteKnex(':memory:');
   let engine: DrpEngine;
   let pg: TestDatabase;
   let rowsBefore: string;
 
   beforeAll(async () => {
-    const platform = await loadPlatform();
-    const options = (buckets: ReturnType<typeof backupBuckets>, store: DrpStore) => ({
-      platform,
-      buckets,
-      runner: zxRunner,
-      tools: {
-        kubectl: `${tb.bin}/kubectl`,
-        velero: `${tb.bin}/velero`,
-        restic: `${tb.bin}/restic`,
-        veleroNamespace: tb.veleroNamespace,
-        env: tb.env,
-        secrets: [tb.s3.secretAccessKey],
-      },
-      store,
-      s3: s3Client(tb),
-      pollMs: 1000,
-      timeoutMs: 5 * 60_000,
-    });
     // The testbed creates the catalog's buckets (catalog/storage.yaml).
-    engine = new DrpEngine(options(backupBuckets(platform), await DrpStore.create(db)));
+    engine = await testbedEngine(tb);
 
     await ext
       .createCustomResourceDefinition({
@@ -223,7 +197,6 @@ describe('DRP engine on the testbed', () => {
     // The CRDs stay until `yarn testbed down`: Velero's discovery refreshes
     // every 5 minutes, and until then any backup running beside this file
     // would fail listing a resource that is gone (PartiallyFailed).
-    await db.destroy();
   });
 
   it("preflight finds the tools, and the catalog's buckets with the catalog's lock", async () => {
