@@ -30,7 +30,10 @@ export const drpUsage = `usage: drp <command> [options]
 commands:
   preflight                  tools, buckets (reachable, Object Lock as the catalog says) and what will NOT be backed up
                              (exit 1 when something will not be)
-  inventory                  schedules, backups, storage locations, restic snapshots, RPO per catalog service
+  status | inventory          schedules, backups, storage locations, restic snapshots, RPO per catalog service
+  restore BACKUP NAMESPACE   restore NAMESPACE from BACKUP into a scratch namespace (--target NS, default NAMESPACE-<id>)
+                             with its progress until Velero ends it; --in-place --confirm NAMESPACE restores over the
+                             live namespace (waits until a terminating one is gone); --dry-run prints the plan
   drill NAMESPACE            delete NAMESPACE on purpose, restore it from its last good backup, measure RTO and RPO,
                              compare fingerprints; --backup NAME, --probe NAME=SELECTOR:COMMAND (repeatable: a
                              command whose output must be the same after the restore), --html FILE, --dry-run
@@ -55,8 +58,18 @@ interface Args {
   bools: Set<string>;
 }
 
-const VALUED = ['backup', 'probe', 'html', 'db', 'subset', 'name', 'snapshot'];
-const BOOLS = ['json', 'dry-run', 'help'];
+const VALUED = [
+  'backup',
+  'probe',
+  'html',
+  'db',
+  'subset',
+  'name',
+  'snapshot',
+  'target',
+  'confirm',
+];
+const BOOLS = ['json', 'dry-run', 'help', 'in-place'];
 
 /** The command line, read by the platform's one parser (strict: an unknown option is bad usage). */
 export function parseArgs(argv: string[]): Args {
@@ -95,7 +108,9 @@ export async function drpCli(
   const [command, ...rest] = argv;
   const known = [
     'preflight',
+    'status',
     'inventory',
+    'restore',
     'backup',
     'drill',
     'report',
@@ -116,6 +131,10 @@ export async function drpCli(
       );
     args = parseArgs(rest);
     probes = (args.flags.probe ?? []).map(parseProbe);
+    if (command === 'restore' && args.positional.length !== 2)
+      throw new UsageError('restore needs a BACKUP and its NAMESPACE');
+    if (args.flags.confirm && !args.bools.has('in-place'))
+      throw new UsageError('--confirm goes with --in-place');
     const needs: Record<string, string> = {
       backup: 'NAMESPACE',
       drill: 'NAMESPACE',
@@ -157,6 +176,40 @@ export async function drpCli(
         ]);
         return r.ok ? 0 : 1;
       }
+      case 'restore': {
+        const [backup, namespace] = args.positional;
+        const plan = await engine.planRestore({
+          backup,
+          namespace,
+          mode: args.bools.has('in-place') ? 'in-place' : 'scratch',
+          confirm: args.flags.confirm?.[0],
+          target: args.flags.target?.[0],
+        });
+        const what = `restore ${plan.restoreName}: backup ${plan.backup}, ${plan.sourceNamespace} -> ${plan.targetNamespace} (${plan.mode})`;
+        if (args.bools.has('dry-run')) {
+          print(plan, () => [`would ${what}`]);
+          return 0;
+        }
+        await engine.startRestore(plan);
+        if (!json) io.err(`${what}: started`);
+        const p = await engine.waitForRestore(plan.restoreName, q => {
+          if (!json)
+            io.err(
+              `${q.phase}: ${q.itemsRestored ?? 0}/${
+                q.totalItems ?? '?'
+              } items, ${q.volumeBytesDone}/${q.volumeBytesTotal} volume bytes`,
+            );
+        });
+        print({ plan, progress: p }, () => [
+          `${what}: ${p.phase}, ${p.itemsRestored ?? 0}/${
+            p.totalItems ?? '?'
+          } items, ${p.volumeBytesTotal} volume bytes, ${p.errors} errors, ${
+            p.warnings
+          } warnings`,
+        ]);
+        return p.phase === 'Completed' ? 0 : 1;
+      }
+      case 'status':
       case 'inventory': {
         const inv = await engine.inventory();
         print(inv, () => [

@@ -148,7 +148,12 @@ describe('drp command line', () => {
 
   it.each([
     [[], ''],
-    [['restore'], 'unknown command "restore"'],
+    [['restore'], 'restore needs a BACKUP and its NAMESPACE'],
+    [
+      ['restore', 'nightly', 'prod-web', '--confirm', 'prod-web'],
+      '--confirm goes with --in-place',
+    ],
+    [['restor'], 'unknown command "restor"'],
     [['drill'], 'drill needs one NAMESPACE'],
     [
       ['drill', 'prod-web', '--probe', 'rows'],
@@ -203,6 +208,71 @@ describe('drp command line', () => {
       id: 't1',
       status: 'succeeded',
       rtoSeconds: 3,
+    });
+  });
+
+  describe('restore', () => {
+    const setup = async () => {
+      const cluster = new FakeCluster();
+      cluster.addNamespace('prod-web');
+      cluster.backUp('nightly', 'prod-web', '2026-06-20T01:00:00Z');
+      const { engine } = await engineOn(cluster);
+      const run = async (argv: string[]) => {
+        const t = io();
+        const code = await drpCli(argv, t.io, {
+          actor: 'cli:test',
+          openEngine: async () => ({ engine, close: async () => undefined }),
+        });
+        return { code, ...t };
+      };
+      return { cluster, run };
+    };
+
+    it('restores into a scratch namespace by default, following its progress, and leaves the live one alone', async () => {
+      const { cluster, run } = await setup();
+      const r = await run(['restore', 'nightly', 'prod-web']);
+      expect(r.code).toBe(0);
+      expect(r.out.join('\n')).toMatch(
+        /backup nightly, prod-web -> (prod-web-[\w-]+) \(scratch\): Completed, 4\/4 items/,
+      );
+      const target = /-> (prod-web-[\w-]+)/.exec(r.out.join('\n'))![1];
+      expect(
+        cluster.namespaces.get(target)!.objects.map(o => o.kind),
+      ).toContain('ConfigMap');
+      expect(cluster.namespaces.get('prod-web')!.phase).toBe('Active');
+    });
+
+    it('refuses an in-place restore whose namespace is not typed again, and starts nothing', async () => {
+      const { cluster, run } = await setup();
+      const r = await run([
+        'restore',
+        'nightly',
+        'prod-web',
+        '--in-place',
+        '--confirm',
+        'prod-wbe',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err.join('\n')).toMatch(/prod-web/);
+      expect(cluster.calls.filter(l => /restore create/.test(l))).toEqual([]);
+    });
+
+    it('--dry-run prints the plan and starts nothing', async () => {
+      const { cluster, run } = await setup();
+      const r = await run([
+        'restore',
+        'nightly',
+        'prod-web',
+        '--dry-run',
+        '--json',
+      ]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out.join('\n'))).toMatchObject({
+        backup: 'nightly',
+        mode: 'scratch',
+        sourceNamespace: 'prod-web',
+      });
+      expect(cluster.calls.filter(l => /restore create/.test(l))).toEqual([]);
     });
   });
 

@@ -16,8 +16,9 @@ import type {
   PreflightReport,
   RestoreMode,
   RestorePlan,
+  RestoreProgress,
 } from '@internal/plugin-uyoop-drp-common';
-import { planRestore } from '@internal/plugin-uyoop-drp-common';
+import { planRestore, RESTORE_DONE } from '@internal/plugin-uyoop-drp-common';
 import { judgeBucket, readBucket } from './buckets';
 import { BackupVerification, verifyBackupContents } from './completeness';
 import { coverageFindings, rpoPerService } from './coverage';
@@ -341,6 +342,20 @@ export class DrpEngine {
 
   restoreProgress(name: string) {
     return this.velero.restoreProgress(name);
+  }
+
+  /** Follows a restore until Velero ends it, reporting each reading on the way. */
+  async waitForRestore(
+    name: string,
+    onProgress?: (p: RestoreProgress) => void,
+  ): Promise<RestoreProgress> {
+    let p = await this.restoreProgress(name);
+    while (!RESTORE_DONE.includes(p.phase)) {
+      onProgress?.(p);
+      await this.sleep(this.o.pollMs ?? 1000);
+      p = await this.restoreProgress(name);
+    }
+    return p;
   }
 
   /** Velero's restore results, read from the Velero bucket, one row per message with a hint. */
