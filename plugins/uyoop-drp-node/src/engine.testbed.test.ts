@@ -103,6 +103,20 @@ describe('DRP engine on the testbed', () => {
       namespace,
       body: { metadata: { name: 'db' }, stringData: { password: `pw-${id}` } },
     });
+    // An instance of a CRD Velero knows (installed before Velero started):
+    // Traefik's security headers, as the platform's routes use them.
+    await custom.createNamespacedCustomObject({
+      group: 'traefik.io',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'middlewares',
+      body: {
+        apiVersion: 'traefik.io/v1alpha1',
+        kind: 'Middleware',
+        metadata: { name: 'headers' },
+        spec: { headers: { stsSeconds: 31536000, frameDeny: true } },
+      },
+    });
     await core.createNamespacedService({
       namespace,
       body: {
@@ -350,6 +364,7 @@ describe('DRP engine on the testbed', () => {
         'PersistentVolumeClaim/data',
         'StatefulSet.apps/nextcloud-db',
         'PersistentVolumeClaim/data-nextcloud-db-0',
+        'Middleware.traefik.io/headers',
       ]),
     );
     expect(Object.keys(r.before!.data).sort()).toEqual(['database', 'files', 'rows']);
