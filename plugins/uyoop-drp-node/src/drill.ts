@@ -61,7 +61,7 @@ export async function runDrill(
   record: DrillRecord,
 ): Promise<DrillRecord> {
   const { target, store } = deps;
-  const poll = deps.pollMs ?? 1000;
+  const poll = deps.pollMs ?? 500;
   const timeout = deps.timeoutMs ?? 15 * 60_000;
   const r = record;
   const ns = r.namespace;

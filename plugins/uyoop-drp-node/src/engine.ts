@@ -333,7 +333,7 @@ export class DrpEngine {
           throw new ConflictError(
             `namespace ${plan.targetNamespace} is still terminating: retry once it is gone`,
           );
-        await this.sleep(this.o.pollMs ?? 1000);
+        await this.sleep(this.o.pollMs ?? 500);
       }
     }
     await this.velero.startRestore(plan);
@@ -352,7 +352,7 @@ export class DrpEngine {
     let p = await this.restoreProgress(name);
     while (!RESTORE_DONE.includes(p.phase)) {
       onProgress?.(p);
-      await this.sleep(this.o.pollMs ?? 1000);
+      await this.sleep(this.o.pollMs ?? 500);
       p = await this.restoreProgress(name);
     }
     return p;
