@@ -64,7 +64,14 @@ import {
 } from '@internal/platform';
 import type { DrillRecord } from '@internal/plugin-uyoop-drp-common';
 import { createDrpEngine, DrpStore } from '@internal/plugin-uyoop-drp-node';
-import { kubeConfig, runId, testbed, tool, until } from '@internal/testbed';
+import {
+  drpTestbedEnv,
+  kubeConfig,
+  runId,
+  testbed,
+  tool,
+  until,
+} from '@internal/testbed';
 import { busybox, execIn, waitRunning } from '@internal/testbed/src/pods';
 
 const usage =
@@ -383,15 +390,7 @@ async function drillBench() {
     store: await DrpStore.create(db),
     platform: await loadPlatform(),
     // What `yarn drp` reads from its environment, pointed at the testbed.
-    env: {
-      DRP_BIN: tb.bin,
-      KUBECONFIG: tb.kubeconfig,
-      VELERO_NAMESPACE: tb.veleroNamespace,
-      DRP_S3_ENDPOINT: tb.s3.endpoint,
-      DRP_S3_REGION: tb.s3.region,
-      AWS_ACCESS_KEY_ID: tb.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: tb.s3.secretAccessKey,
-    },
+    env: drpTestbedEnv(tb),
   });
   const runs: Record<'hand' | 'engine', Recovery[]> = { hand: [], engine: [] };
   try {

@@ -149,7 +149,7 @@ const zxOptions = (opts: RunOptions) => ({
 });
 
 /** A chunk list that keeps nothing: output streamed elsewhere is not stored. */
-const kept = <T>(): T[] => Object.assign([] as T[], { push: () => 0 });
+const dropped = <T>(): T[] => Object.assign([] as T[], { push: () => 0 });
 
 /** Runs real processes through zx: argument arrays, each quoted by zx, no shell string. */
 export const zxRunner: Required<ProcessRunner> = {
@@ -172,9 +172,9 @@ export const zxRunner: Required<ProcessRunner> = {
       ...zxOptions(from.opts ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],
       store: {
-        stdout: kept(),
+        stdout: dropped(),
         stderr: [],
-        stdall: kept(),
+        stdall: dropped(),
       } as unknown as Options['store'],
     })`${[from.cmd, ...from.args]}`;
     const sink = $({

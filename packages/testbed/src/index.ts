@@ -61,6 +61,20 @@ export function testbed(state = join(repoRoot, '.testbed')): Testbed {
   };
 }
 
+/**
+ * The environment the DRP engine reads (`yarn drp`, the portal's backend),
+ * pointed at the testbed's cluster, Velero and S3.
+ */
+export const drpTestbedEnv = (tb: Testbed) => ({
+  KUBECONFIG: tb.kubeconfig,
+  DRP_BIN: tb.bin,
+  VELERO_NAMESPACE: tb.veleroNamespace,
+  DRP_S3_ENDPOINT: tb.s3.endpoint,
+  DRP_S3_REGION: tb.s3.region,
+  AWS_ACCESS_KEY_ID: tb.s3.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: tb.s3.secretAccessKey,
+});
+
 export function kubeConfig(tb: Testbed): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(tb.kubeconfig);

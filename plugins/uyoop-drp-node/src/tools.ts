@@ -98,10 +98,7 @@ export class ToolRunner {
     }
   }
 
-  async json<T>(
-    tool: 'kubectl' | 'velero' | 'restic',
-    args: string[],
-  ): Promise<T> {
+  async json<T>(tool: Tool, args: string[]): Promise<T> {
     const { stdout } = await this.run(tool, args);
     try {
       return JSON.parse(stdout) as T;

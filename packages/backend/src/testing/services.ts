@@ -6,10 +6,11 @@
  */
 import { join } from 'node:path';
 import { repoRoot, Service, startService } from '@internal/platform';
-import { Testbed, until } from '@internal/testbed';
+import { until } from '@internal/testbed';
 import { freePort } from '@internal/testbed/src/databases';
 
 export { freePort, startPostgres } from '@internal/testbed/src/databases';
+export { drpTestbedEnv } from '@internal/testbed';
 export type { Postgres } from '@internal/testbed/src/databases';
 
 /** A started child process, its output, and how to stop it. */
@@ -29,17 +30,6 @@ export function startProcess(
     replaceEnv: options.env !== undefined,
   });
 }
-
-/** The environment that points the backend's DRP engine at the testbed's cluster, Velero and S3. */
-export const drpTestbedEnv = (tb: Testbed) => ({
-  KUBECONFIG: tb.kubeconfig,
-  DRP_BIN: tb.bin,
-  VELERO_NAMESPACE: tb.veleroNamespace,
-  DRP_S3_ENDPOINT: tb.s3.endpoint,
-  DRP_S3_REGION: tb.s3.region,
-  AWS_ACCESS_KEY_ID: tb.s3.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: tb.s3.secretAccessKey,
-});
 
 /** The backend package, started by the Backstage CLI with these config files. */
 export function startBackend(
