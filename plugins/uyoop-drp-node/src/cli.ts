@@ -12,7 +12,7 @@ import {
 } from '@internal/plugin-uyoop-drp-common';
 import type { DrpEngine } from './engine';
 import type { DataProbe } from './fingerprint';
-import { formatSeconds } from './report';
+import { formatRestoreProgress, formatSeconds } from './report';
 
 export interface DrpCliIO extends CliIO {
   writeFile(path: string, content: string): Promise<void>;
@@ -193,12 +193,7 @@ export async function drpCli(
         await engine.startRestore(plan);
         if (!json) io.err(`${what}: started`);
         const p = await engine.waitForRestore(plan.restoreName, q => {
-          if (!json)
-            io.err(
-              `${q.phase}: ${q.itemsRestored ?? 0}/${
-                q.totalItems ?? '?'
-              } items, ${q.volumeBytesDone}/${q.volumeBytesTotal} volume bytes`,
-            );
+          if (!json) io.err(formatRestoreProgress(q));
         });
         print({ plan, progress: p }, () => [
           `${what}: ${p.phase}, ${p.itemsRestored ?? 0}/${

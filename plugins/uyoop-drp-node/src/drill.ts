@@ -15,6 +15,7 @@ import {
 import type { DataProbe } from './fingerprint';
 import type { RestoreProgress } from './velero';
 import { RESTORE_DONE } from './velero';
+import { formatRestoreProgress } from './report';
 import type { DrpStore } from './store';
 
 /** The cluster operations a drill needs (the real ones are Cluster and Velero). */
@@ -160,9 +161,7 @@ export async function runDrill(
       let shown = '';
       const done = await waitFor(`restore ${plan.restoreName}`, async () => {
         const p = await target.restoreProgress(plan.restoreName);
-        const line = `${p.phase}: ${p.itemsRestored ?? 0}/${
-          p.totalItems ?? '?'
-        } items, ${p.volumeBytesDone}/${p.volumeBytesTotal} volume bytes`;
+        const line = formatRestoreProgress(p);
         if (line !== shown) deps.onProgress?.(r, (shown = line));
         return RESTORE_DONE.includes(p.phase) ? p : undefined;
       });

@@ -1,7 +1,16 @@
-import type { DrillRecord } from '@internal/plugin-uyoop-drp-common';
+import type {
+  DrillRecord,
+  RestoreProgress,
+} from '@internal/plugin-uyoop-drp-common';
 import { formatSeconds } from '@internal/plugin-uyoop-drp-common';
 
 export { formatSeconds };
+
+/** A restore's progress as a line: its phase, items, then volume bytes. */
+export const formatRestoreProgress = (p: RestoreProgress) =>
+  `${p.phase}: ${p.itemsRestored ?? 0}/${p.totalItems ?? '?'} items, ${
+    p.volumeBytesDone
+  }/${p.volumeBytesTotal} volume bytes`;
 
 const esc = (v: unknown) =>
   String(v ?? '').replace(
@@ -11,7 +20,6 @@ const esc = (v: unknown) =>
         c
       ]!),
   );
-
 
 /**
  * A drill as a standalone HTML page (no script, no external asset): the
