@@ -38,20 +38,44 @@ export const ISSUERS = {
   },
 } as const;
 
-export function clusterIssuers() {
-  return Object.values(ISSUERS).map(
-    issuer =>
-      new ClusterIssuer({
-        metadata: { name: issuer.name, labels: MANAGED_BY },
-        spec: {
-          acme: {
-            server: issuer.server,
-            email: ACME_EMAIL,
-            privateKeySecretRef: { name: `${issuer.name}-account` },
-            solvers: [{ http01: { ingress: { ingressClassName: 'traefik' } } }],
+/**
+ * An ACME ClusterIssuer that answers HTTP-01 through Traefik. `caBundle` (PEM)
+ * is for a directory whose TLS is not publicly trusted (a test ACME server).
+ */
+export function acmeClusterIssuer(
+  name: string,
+  server: string,
+  caBundle?: string,
+) {
+  return new ClusterIssuer({
+    metadata: { name, labels: MANAGED_BY },
+    spec: {
+      acme: {
+        server,
+        email: ACME_EMAIL,
+        privateKeySecretRef: { name: `${name}-account` },
+        ...(caBundle
+          ? { caBundle: Buffer.from(caBundle).toString('base64') }
+          : {}),
+        // ClusterIP: the namespaces' quotas allow no NodePort (cert-manager's default).
+        solvers: [
+          {
+            http01: {
+              ingress: {
+                ingressClassName: 'traefik',
+                serviceType: 'ClusterIP',
+              },
+            },
           },
-        },
-      }),
+        ],
+      },
+    },
+  });
+}
+
+export function clusterIssuers() {
+  return Object.values(ISSUERS).map(issuer =>
+    acmeClusterIssuer(issuer.name, issuer.server),
   );
 }
 

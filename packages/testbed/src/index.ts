@@ -7,7 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { KubeConfig } from '@kubernetes/client-node';
-import { CommandError, repoRoot, zxRunner } from '@internal/platform';
+import {
+  CommandError,
+  repoRoot,
+  startService,
+  zxRunner,
+} from '@internal/platform';
 
 export { testbedCli, testbedUsage } from './engine/cli';
 export { createContext } from './engine/context';
@@ -15,6 +20,15 @@ export type { TestbedContext } from './engine/context';
 export { build, down, status, up } from './engine/testbed';
 export { labNodes, inNodeExec } from './engine/nodes';
 export { imageRef } from './engine/images';
+export { TRAEFIK_ENTRYPOINTS } from './engine/addons';
+export {
+  CERT_MANAGER_NAMESPACE,
+  certManagerObjects,
+  PEBBLE_DIRECTORY,
+  pebbleFiles,
+  pebbleObjects,
+} from './engine/acme';
+export type { PebbleFiles } from './engine/acme';
 
 export const testbedScript = join(repoRoot, 'scripts', 'testbed.ts');
 
@@ -136,3 +150,43 @@ export async function until<T>(
 
 /** A short suffix that keeps the names of one run apart from the next. */
 export const runId = () => Date.now().toString(36);
+
+/**
+ * `kubectl port-forward` to a Service or pod on a free local port of
+ * 127.0.0.1: the pod network is not routed to this machine.
+ */
+export async function portForward(
+  tb: Testbed,
+  namespace: string,
+  target: string,
+  port: number,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const service = startService({
+    cmd: join(tb.bin, 'kubectl'),
+    args: [
+      'port-forward',
+      '-n',
+      namespace,
+      '--address',
+      '127.0.0.1',
+      target,
+      `:${port}`,
+    ],
+    env: tb.env,
+  });
+  try {
+    const local = await until(
+      `kubectl port-forward to ${namespace}/${target}:${port}`,
+      async () => {
+        if (service.exitCode() !== undefined) throw new Error(service.output());
+        const m = service.output().match(/Forwarding from 127\.0\.0\.1:(\d+)/);
+        return m ? Number(m[1]) : undefined;
+      },
+      30_000,
+    );
+    return { port: local, stop: () => service.stop(2_000) };
+  } catch (e) {
+    await service.stop(2_000);
+    throw e;
+  }
+}

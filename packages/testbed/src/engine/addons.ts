@@ -1,7 +1,7 @@
 /**
- * What K3s deploys into every cluster from its manifests folder: CoreDNS and
- * the local-path provisioner (the default StorageClass), here with the
- * testbed's locally built images.
+ * What K3s deploys into every cluster from its manifests folder: CoreDNS,
+ * the local-path provisioner (the default StorageClass) and Traefik, here
+ * with the testbed's locally built images.
  */
 import { TestbedContext } from './context';
 import { imageRef } from './images';
@@ -37,12 +37,27 @@ const systemTolerations = [
   },
 ];
 
-/** K3s's CoreDNS, without an upstream: the testbed reaches no outside resolver. */
-export const corefile = `.:53 {
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * K3s's CoreDNS, without an upstream: the testbed reaches no outside resolver.
+ * The platform's public domains stand in for their public DNS: each name
+ * under them answers with Traefik's Service, as the real records point at
+ * the node where Traefik listens (ACME validations and clients go there).
+ */
+export const corefile = (domains: string[]) => `.:53 {
     errors
     health :8080
     ready :8181
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
+${domains
+  .map(
+    d => `    rewrite stop {
+        name regex ^(.*\\.)?${escapeRegex(d)}\\.$ ${TRAEFIK_DNS_NAME}.
+        answer auto
+    }
+`,
+  )
+  .join('')}    kubernetes cluster.local in-addr.arpa ip6.arpa {
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
     }
@@ -53,7 +68,7 @@ export const corefile = `.:53 {
 }
 `;
 
-export function corednsObjects(ctx: TestbedContext): unknown[] {
+export function corednsObjects(ctx: TestbedContext, domains: string[]): unknown[] {
   const ns = 'kube-system';
   const labels = { 'k8s-app': 'kube-dns' };
   return [
@@ -73,7 +88,7 @@ export function corednsObjects(ctx: TestbedContext): unknown[] {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'coredns', namespace: ns },
-      data: { Corefile: corefile },
+      data: { Corefile: corefile(domains) },
     },
     {
       apiVersion: 'apps/v1',
@@ -253,6 +268,112 @@ export function localPathObjects(ctx: TestbedContext): unknown[] {
       provisioner: 'rancher.io/local-path',
       volumeBindingMode: 'WaitForFirstConsumer',
       reclaimPolicy: 'Delete',
+    },
+  ];
+}
+
+const TRAEFIK_DNS_NAME = 'traefik.kube-system.svc.cluster.local';
+/** Traefik's entry points, as K3s's chart sets them: container port and the node port it is published on. */
+export const TRAEFIK_ENTRYPOINTS = {
+  web: { port: 8000, hostPort: 80 },
+  websecure: { port: 8443, hostPort: 443 },
+  metrics: { port: 9100 },
+  traefik: { port: 9000 },
+} as const;
+
+/**
+ * Traefik as K3s bundles it: in kube-system, with the Kubernetes CRD and
+ * Ingress providers (cert-manager's HTTP-01 solvers are Ingresses of class
+ * `traefik`), listening on ports 80 and 443 of its catalog node as K3s's
+ * service load balancer publishes them.
+ */
+export function traefikObjects(ctx: TestbedContext, node: string): unknown[] {
+  const ns = 'kube-system';
+  const labels = { 'app.kubernetes.io/name': 'traefik' };
+  const e = TRAEFIK_ENTRYPOINTS;
+  const read = ['get', 'list', 'watch'];
+  return [
+    ...rbac('traefik', ns, [
+      { apiGroups: [''], resources: ['services', 'endpoints', 'secrets', 'configmaps', 'nodes', 'namespaces'], verbs: read },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: read },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+      { apiGroups: ['traefik.io'], resources: ['*'], verbs: read },
+    ]),
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'traefik', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: 'traefik.io/ingress-controller' },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'traefik', namespace: ns, labels },
+      spec: {
+        replicas: 1,
+        // Ports 80 and 443 of the node are held by one pod at a time.
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: 'traefik',
+            priorityClassName: 'system-cluster-critical',
+            nodeSelector: { 'kubernetes.io/hostname': node },
+            tolerations: systemTolerations,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
+            containers: [
+              {
+                name: 'traefik',
+                image: imageRef(ctx, 'traefik'),
+                imagePullPolicy: 'IfNotPresent',
+                args: [
+                  ...Object.entries(e).map(([name, p]) => `--entryPoints.${name}.address=:${p.port}/tcp`),
+                  '--entryPoints.websecure.http.tls=true',
+                  '--ping=true',
+                  '--ping.entryPoint=traefik',
+                  '--metrics.prometheus=true',
+                  '--metrics.prometheus.entryPoint=metrics',
+                  '--providers.kubernetesCRD',
+                  '--providers.kubernetesIngress',
+                  '--log.level=INFO',
+                  // Nothing leaves the cluster: no version check, no usage report.
+                  '--global.checkNewVersion=false',
+                  '--global.sendAnonymousUsage=false',
+                ],
+                ports: [
+                  { name: 'web', containerPort: e.web.port, hostPort: e.web.hostPort, protocol: 'TCP' },
+                  { name: 'websecure', containerPort: e.websecure.port, hostPort: e.websecure.hostPort, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: e.metrics.port, protocol: 'TCP' },
+                ],
+                readinessProbe: {
+                  httpGet: { path: '/ping', port: e.traefik.port },
+                  periodSeconds: 2,
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ['ALL'] },
+                  readOnlyRootFilesystem: true,
+                },
+                resources: { requests: { cpu: '100m', memory: '64Mi' } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'traefik', namespace: ns, labels },
+      spec: {
+        selector: labels,
+        ports: [
+          { name: 'web', port: e.web.hostPort, targetPort: 'web' },
+          { name: 'websecure', port: e.websecure.hostPort, targetPort: 'websecure' },
+        ],
+      },
     },
   ];
 }

@@ -5,14 +5,17 @@
  *   <cache>/<component>-<version>/build.log the build's output
  *   <cache>/<component>-<version>/.built    written last: a build is reused only when complete
  */
+import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CommandError } from '@internal/platform';
 import { TestbedContext } from './context';
 
@@ -42,6 +45,12 @@ export interface GoBuild {
   dropImports?: { file: string; imports: string[] };
   /** Statically linked (CGO_ENABLED=0): it runs in an image without a C library. */
   static?: boolean;
+  /**
+   * wrapped: a folder of this repository holding main packages that use the
+   * module as a library, copied into the wrapper module (packages are then
+   * relative, `./name`). Their content is part of the cache key.
+   */
+  mainSources?: string;
 }
 
 /** What K3s bundles, and the testbed's own tools, at the versions of infra/versions.env. */
@@ -174,6 +183,36 @@ export function goBuilds(v: Record<string, string>): GoBuild[] {
       packages: ['github.com/coredns/coredns'],
     },
     {
+      // Built in its own source tree: v3.6 replaces modules by forks.
+      component: 'traefik',
+      static: true,
+      version: v.TRAEFIK_VERSION,
+      how: 'source',
+      module: 'github.com/traefik/traefik/v3',
+      packages: ['./cmd/traefik'],
+      ldflags: `-X github.com/traefik/traefik/v3/pkg/version.Version=${v.TRAEFIK_VERSION}`,
+    },
+    {
+      // cert-manager's commands are Go modules of their own that the proxy
+      // does not serve: infra/testbed/cert-manager holds two small mains on
+      // the library (the controllers, and the HTTP-01 solver).
+      component: 'cert-manager',
+      static: true,
+      version: v.CERT_MANAGER_VERSION,
+      how: 'wrapped',
+      module: 'github.com/cert-manager/cert-manager',
+      mainSources: 'infra/testbed/cert-manager',
+      packages: ['./controller', './acmesolver'],
+    },
+    {
+      component: 'pebble',
+      static: true,
+      version: v.PEBBLE_VERSION,
+      how: 'install',
+      module: 'github.com/letsencrypt/pebble/v2',
+      packages: ['github.com/letsencrypt/pebble/v2/cmd/pebble'],
+    },
+    {
       component: 'local-path-provisioner',
       static: true,
       version: v.LOCAL_PATH_PROVISIONER_VERSION,
@@ -184,20 +223,36 @@ export function goBuilds(v: Record<string, string>): GoBuild[] {
   ];
 }
 
-export const componentDir = (
-  ctx: TestbedContext,
-  component: string,
-  version: string,
-) => join(ctx.cache, `${component}-${version}`);
+/** Hash of the files of a `mainSources` folder (sorted paths and contents). */
+function sourcesKey(ctx: TestbedContext, folder: string): string {
+  const root = join(ctx.repoRoot, folder);
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else hash.update(`${relative(root, full)}\0`).update(readFileSync(full));
+    }
+  };
+  walk(root);
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** The build's cache folder: component and version, plus the sources' key for own mains. */
+export const componentDir = (ctx: TestbedContext, b: GoBuild) =>
+  join(
+    ctx.cache,
+    `${b.component}-${b.version}${b.mainSources ? `-${sourcesKey(ctx, b.mainSources)}` : ''}`,
+  );
 
 export function binDir(ctx: TestbedContext, component: string): string {
   const b = goBuilds(ctx.versions).find(x => x.component === component);
   if (!b) throw new Error(`unknown testbed component ${component}`);
-  return join(componentDir(ctx, b.component, b.version), 'bin');
+  return join(componentDir(ctx, b), 'bin');
 }
 
 export const isBuilt = (ctx: TestbedContext, b: GoBuild) =>
-  existsSync(join(componentDir(ctx, b.component, b.version), '.built'));
+  existsSync(join(componentDir(ctx, b), '.built'));
 
 const goEnv = (b: GoBuild, gobin?: string) => ({
   GOFLAGS: '-trimpath -buildvcs=false',
@@ -264,7 +319,7 @@ export function dropBlankImports(source: string, imports: string[]): string {
 
 /** Builds one component unless its cache entry is complete. Returns its bin folder. */
 export async function build(ctx: TestbedContext, b: GoBuild): Promise<string> {
-  const dir = componentDir(ctx, b.component, b.version);
+  const dir = componentDir(ctx, b);
   const bin = join(dir, 'bin');
   if (isBuilt(ctx, b)) return bin;
   rmSync(bin, { recursive: true, force: true });
@@ -302,6 +357,8 @@ export async function build(ctx: TestbedContext, b: GoBuild): Promise<string> {
         rmSync(cwd, { recursive: true, force: true });
         mkdirSync(cwd, { recursive: true });
         const gomod = wrapperGoMod(b, readFileSync(info.GoMod, 'utf8'));
+        if (b.mainSources)
+          cpSync(join(ctx.repoRoot, b.mainSources), cwd, { recursive: true });
         writeFileSync(join(cwd, 'go.mod'), gomod);
         output += `== generated go.mod:\n${gomod}\n`;
         env = { ...env, GOFLAGS: `${env.GOFLAGS} -mod=mod` };

@@ -47,11 +47,11 @@ const goEnv = (ctx: TestbedContext) => ({
   PATH: `${process.env.PATH}:/usr/local/go/bin`,
 });
 
-/** The module's folder in the cache, downloaded first when missing. */
-async function moduleDir(ctx: TestbedContext, s: CrdSource): Promise<string> {
-  const version = ctx.versions[s.versionKey];
-  if (!version) throw new Error(`${s.versionKey} is not set in infra/versions.env`);
-  const r = await ctx.run.run('go', ['mod', 'download', '-json', `${s.module}@${version}`], {
+/** A Go module's folder in the cache, at the version of infra/versions.env, downloaded first when missing. */
+export async function goModuleDir(ctx: TestbedContext, module: string, versionKey: string): Promise<string> {
+  const version = ctx.versions[versionKey];
+  if (!version) throw new Error(`${versionKey} is not set in infra/versions.env`);
+  const r = await ctx.run.run('go', ['mod', 'download', '-json', `${module}@${version}`], {
     env: goEnv(ctx),
     cwd: ctx.cache,
     timeoutMs: 10 * 60_000,
@@ -63,7 +63,7 @@ async function moduleDir(ctx: TestbedContext, s: CrdSource): Promise<string> {
 export async function crdFiles(ctx: TestbedContext): Promise<{ name: string; files: string[] }[]> {
   const out: { name: string; files: string[] }[] = [];
   for (const s of crdSources) {
-    const dir = await moduleDir(ctx, s);
+    const dir = await goModuleDir(ctx, s.module, s.versionKey);
     const files = s.paths.flatMap(p => {
       const full = join(dir, p);
       if (!existsSync(full))

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlatform, ProcessRunner, zxRunner } from '@internal/platform';
 import { planMesh } from '@internal/provision';
-import { dropBlankImports, goBuilds, wrapperGoMod } from './builds';
+import { corefile } from './addons';
+import { componentDir, dropBlankImports, goBuilds, wrapperGoMod } from './builds';
 import { testbedCli } from './cli';
 import { createContext } from './context';
 import { imageKey, ImageRecipe, resolveFiles } from './images';
@@ -67,6 +68,28 @@ describe('testbed command line', () => {
 describe('Go builds', () => {
   const versions = createContext().versions;
 
+  it("keys a build of the repository's own mains by their content, so an edit rebuilds it", () => {
+    const repoRoot = mkdtempSync(join(tmpdir(), 'uyoop-mains-'));
+    try {
+      const ctx = createContext({ repoRoot, versions, cache: '/cache' });
+      const b = goBuilds(versions).find(x => x.component === 'cert-manager')!;
+      mkdirSync(join(repoRoot, b.mainSources!, 'controller'), { recursive: true });
+      const main = join(repoRoot, b.mainSources!, 'controller', 'main.go');
+      writeFileSync(main, 'package main\n');
+      const first = componentDir(ctx, b);
+      expect(first).toMatch(new RegExp(`^/cache/cert-manager-${versions.CERT_MANAGER_VERSION}-[0-9a-f]{12}$`));
+      expect(componentDir(ctx, b)).toBe(first);
+      writeFileSync(main, 'package main\n\nfunc main() {}\n');
+      expect(componentDir(ctx, b)).not.toBe(first);
+      // A module's own commands are keyed by version only.
+      expect(componentDir(ctx, goBuilds(versions).find(x => x.component === 'traefik')!)).toBe(
+        `/cache/traefik-${versions.TRAEFIK_VERSION}`,
+      );
+    } finally {
+      rmSync(repoRoot, { recursive: true, force: true });
+    }
+  });
+
   it('builds every component K3s bundles, each at a version pinned in infra/versions.env', () => {
     const builds = goBuilds(versions);
     expect(builds.map(b => b.component)).toEqual(
@@ -80,6 +103,7 @@ describe('Go builds', () => {
         'coredns',
         'local-path-provisioner',
         'velero',
+        'traefik',
       ]),
     );
     for (const b of builds) expect(b.version).toMatch(/^v\d+\.\d+\.\d+$/);
@@ -257,5 +281,22 @@ describe('node configuration', () => {
     expect(() => wireguardConfig(plan, 'nowhere', 'K', {})).toThrow(
       'node nowhere is not in the mesh plan',
     );
+  });
+});
+
+describe("the testbed's CoreDNS", () => {
+  const rule = (domains: string[]) => new RegExp(corefile(domains).match(/name regex (\S+) /)![1]);
+
+  it("answers the platform's domains, and names under them, with Traefik's Service", () => {
+    const text = corefile(['uyoop.fr']);
+    expect(text).toContain('traefik.kube-system.svc.cluster.local.');
+    expect(text).toContain('answer auto');
+    for (const name of ['uyoop.fr.', 'www.uyoop.fr.', 'a.b.uyoop.fr.']) expect(rule(['uyoop.fr']).test(name)).toBe(true);
+  });
+
+  it('leaves every other name to the cluster, even one that ends like the domain', () => {
+    for (const name of ['notuyoop.fr.', 'uyoop.fr.evil.', 'uyoopxfr.', 'kubernetes.default.svc.cluster.local.'])
+      expect(rule(['uyoop.fr']).test(name)).toBe(false);
+    expect(corefile([])).not.toContain('rewrite');
   });
 });

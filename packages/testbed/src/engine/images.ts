@@ -44,6 +44,8 @@ export interface ImageRecipe {
   withLibraries?: boolean;
   /** Extra users: passwd lines (name:x:uid:gid::home:shell); each gets a group of its gid. */
   users?: string[];
+  /** uid:gid the image runs as; root when unset. */
+  user?: string;
 }
 
 const BUSYBOX = '/bin/busybox';
@@ -86,6 +88,9 @@ fi
 chmod 700 "$PGDATA"
 exec ${bin}/postgres -D "$PGDATA" -k /tmp
 `;
+
+/** The uid:gid of distroless images' nonroot user, which the Go tools' images run as. */
+const NON_ROOT = '65532:65532';
 
 export function imageRecipes(ctx: TestbedContext): ImageRecipe[] {
   const v = ctx.versions;
@@ -141,6 +146,40 @@ export function imageRecipes(ctx: TestbedContext): ImageRecipe[] {
       },
       busybox: true,
       entrypoint: ['/velero'],
+    },
+    {
+      // K3s's bundled ingress controller, as the testbed runs it (addons.ts).
+      name: 'traefik',
+      tag: v.TRAEFIK_VERSION,
+      files: { '/usr/local/bin/traefik': bin('traefik', 'traefik') },
+      busybox: false,
+      entrypoint: ['/usr/local/bin/traefik'],
+      user: NON_ROOT,
+    },
+    {
+      name: 'cert-manager-controller',
+      tag: v.CERT_MANAGER_VERSION,
+      files: { '/app/cmd/controller/controller': bin('cert-manager', 'controller') },
+      busybox: false,
+      entrypoint: ['/app/cmd/controller/controller'],
+      user: NON_ROOT,
+    },
+    {
+      // What the controller starts to answer an HTTP-01 challenge.
+      name: 'cert-manager-acmesolver',
+      tag: v.CERT_MANAGER_VERSION,
+      files: { '/app/cmd/acmesolver/acmesolver': bin('cert-manager', 'acmesolver') },
+      busybox: false,
+      entrypoint: ['/app/cmd/acmesolver/acmesolver'],
+      user: NON_ROOT,
+    },
+    {
+      name: 'pebble',
+      tag: v.PEBBLE_VERSION,
+      files: { '/usr/local/bin/pebble': bin('pebble', 'pebble') },
+      busybox: false,
+      entrypoint: ['/usr/local/bin/pebble'],
+      user: NON_ROOT,
     },
     {
       // The catalog's PostgreSQL databases: Debian's server, the one the
@@ -298,7 +337,7 @@ export async function buildImage(
   await umoci([
     'config', '--image', image,
     '--config.workingdir', '/',
-    '--config.user', '0:0',
+    '--config.user', recipe.user ?? '0:0',
     ...recipe.entrypoint.flatMap(e => ['--config.entrypoint', e]),
     ...(recipe.cmd ?? []).flatMap(c => ['--config.cmd', c]),
     ...['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...(recipe.env ?? [])].flatMap(e => ['--config.env', e]),

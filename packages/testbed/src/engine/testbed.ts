@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlatform } from '@internal/platform';
-import { corednsObjects, localPathObjects } from './addons';
+import { corednsObjects, localPathObjects, traefikObjects } from './addons';
 import { binDir, buildAll } from './builds';
 import { crdFiles } from './crds';
 import { paths, TestbedContext } from './context';
@@ -233,6 +233,7 @@ export async function up(ctx: TestbedContext): Promise<{ alreadyUp: boolean }> {
     }
     const t0 = Date.now();
     await checkPorts(ctx);
+    const platform = await loadPlatform({ root: ctx.repoRoot });
     const { layer, images } = await build(ctx);
     await saveHostSysctls(ctx);
     await step(ctx, `lab bridge ${ctx.lab.bridge} (${ctx.lab.hostAddress})`, () =>
@@ -249,7 +250,7 @@ export async function up(ctx: TestbedContext): Promise<{ alreadyUp: boolean }> {
       nodesUp(ctx, images, layer),
     );
     await step(ctx, 'CoreDNS and the local-path provisioner', async () => {
-      await apply(ctx, [...corednsObjects(ctx), ...localPathObjects(ctx)]);
+      await apply(ctx, [...corednsObjects(ctx, platform.domains), ...localPathObjects(ctx)]);
       for (const d of ['coredns', 'local-path-provisioner'])
         await kubectl(ctx, ['-n', 'kube-system', 'rollout', 'status', `deployment/${d}`, '--timeout=180s']);
     });
@@ -257,6 +258,12 @@ export async function up(ctx: TestbedContext): Promise<{ alreadyUp: boolean }> {
       const files = (await crdFiles(ctx)).flatMap(c => c.files);
       await kubectl(ctx, ['apply', '--server-side', '--force-conflicts', ...files.flatMap(f => ['-f', f])]);
       await kubectl(ctx, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
+    });
+    const traefikNode = platform.services.find(s => s.name === 'traefik')?.nodes[0];
+    if (!traefikNode) throw new Error('the catalog places no traefik on a node');
+    await step(ctx, `Traefik on ${traefikNode} (ports 80 and 443)`, async () => {
+      await apply(ctx, traefikObjects(ctx, traefikNode));
+      await kubectl(ctx, ['-n', 'kube-system', 'rollout', 'status', 'deployment/traefik', '--timeout=180s']);
     });
     await step(ctx, 'Velero and its node agents', async () => {
       await veleroUp(ctx, keys);
