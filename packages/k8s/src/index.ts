@@ -30,6 +30,15 @@ export {
 } from './services';
 export { renamedNamespaces } from './copies';
 export {
+  checkDnsLabel,
+  checkNewNamespace,
+  devEscapes,
+  GoldenPathError,
+  namespaceManifests,
+  withNamespace,
+} from './goldenPath';
+export type { NewNamespace } from './goldenPath';
+export {
   deploy,
   deployCli,
   deployUsage,

@@ -18,7 +18,6 @@ import {
   ACME_EMAIL,
   AUTHELIA_VERIFY_URL,
   Exposure,
-  exposures,
 } from './profiles';
 
 export const MIDDLEWARES = {
@@ -171,13 +170,13 @@ function routes(e: Exposure, namespace: string, port: number) {
 export function ingressObjects(plan: ClusterPlan) {
   const namespaces = [
     ...new Set(
-      exposures.map(
+      plan.profiles.exposures.map(
         e => plan.workloads.find(w => w.name === e.service)!.namespace,
       ),
     ),
   ].sort();
   return namespaces.flatMap(namespace => {
-    const here = exposures.filter(
+    const here = plan.profiles.exposures.filter(
       e =>
         plan.workloads.find(w => w.name === e.service)!.namespace === namespace,
     );

@@ -12,7 +12,6 @@ import { MANAGED_BY } from './namespaces';
 import {
   ACME_SOLVER_PORT,
   DNS_POD_LABELS,
-  exposures,
   SYSTEM_NAMESPACE,
   TRAEFIK_POD_LABELS,
 } from './profiles';
@@ -120,7 +119,7 @@ export function networkPolicies(plan: ClusterPlan) {
         }),
       );
     }
-    const webPorts = exposures
+    const webPorts = plan.profiles.exposures
       .filter(e => workloadNs.get(e.service) === ns.name)
       .map(e => plan.workloads.find(w => w.name === e.service)!.sizing.port!);
     if (webPorts.length > 0) {

@@ -5,10 +5,9 @@
  */
 import type { Placement, Platform, PlatformService } from '@internal/platform';
 import {
-  extraNamespaces,
-  namespaceProfiles,
+  defaultProfiles,
   NamespaceProfile,
-  sizing,
+  Profiles,
   Sizing,
   SYSTEM_NAMESPACE,
 } from './profiles';
@@ -37,6 +36,8 @@ export interface ClusterPlan {
   /** Every workload, in managed namespaces or not (Traefik in kube-system). */
   workloads: Workload[];
   platform: Platform;
+  /** The profiles the plan was joined with. */
+  profiles: Profiles;
 }
 
 export class PlanError extends Error {}
@@ -51,7 +52,11 @@ export const mostCommon = (values: string[]) => {
 };
 
 /** Joins the catalog and the profiles; throws naming every catalog entry that has no profile. */
-export function clusterPlan(platform: Platform): ClusterPlan {
+export function clusterPlan(
+  platform: Platform,
+  profiles: Profiles = defaultProfiles,
+): ClusterPlan {
+  const { sizing, extraNamespaces } = profiles;
   const problems: string[] = [];
   const workloads: Workload[] = [];
   const placed = [
@@ -78,9 +83,11 @@ export function clusterPlan(platform: Platform): ClusterPlan {
   for (const w of placed) {
     if (!nodes.has(w.node)) {
       problems.push(
-        `${w.name}: node ${w.node ?? '(none)'} is not in the catalog (catalog/nodes.yaml has ${[
-          ...nodes,
-        ].join(', ')})`,
+        `${w.name}: node ${
+          w.node ?? '(none)'
+        } is not in the catalog (catalog/nodes.yaml has ${[...nodes].join(
+          ', ',
+        )})`,
       );
     }
     const size = sizing[w.name];
@@ -102,7 +109,7 @@ export function clusterPlan(platform: Platform): ClusterPlan {
     .sort();
   const namespaces: ManagedNamespace[] = [];
   for (const name of names) {
-    const profile = namespaceProfiles[name];
+    const profile = profiles.namespaces[name];
     if (!profile) {
       problems.push(
         `namespace ${name}: no profile in packages/k8s/src/profiles.ts (tier and network needs)`,
@@ -129,7 +136,7 @@ export function clusterPlan(platform: Platform): ClusterPlan {
       )}`,
     );
   }
-  return { namespaces, workloads, platform };
+  return { namespaces, workloads, platform, profiles };
 }
 
 /** The workloads as the capacity check takes them. */

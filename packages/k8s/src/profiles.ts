@@ -298,3 +298,23 @@ export const TRAEFIK_POD_LABELS = { 'app.kubernetes.io/name': 'traefik' };
 export const DNS_POD_LABELS = { 'k8s-app': 'kube-dns' };
 /** cert-manager's HTTP-01 solver pods listen here; Traefik must reach them. */
 export const ACME_SOLVER_PORT = 8089;
+
+/**
+ * Everything the generators read besides the catalog, in one value: the
+ * platform's own by default; a golden path (the scaffolder) passes a copy
+ * with its new namespace's or service's entries, so that the same generators
+ * render it.
+ */
+export interface Profiles {
+  namespaces: Record<string, NamespaceProfile>;
+  extraNamespaces: typeof extraNamespaces;
+  sizing: typeof sizing;
+  exposures: Exposure[];
+}
+
+export const defaultProfiles: Profiles = {
+  namespaces: namespaceProfiles,
+  extraNamespaces,
+  sizing,
+  exposures,
+};
