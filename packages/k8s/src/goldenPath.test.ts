@@ -2,9 +2,12 @@ import { loadPlatform, Platform } from '@internal/platform';
 import { clusterPlan, KubeObject, platformObjects } from '.';
 import {
   checkNewNamespace,
+  checkNewService,
   devEscapes,
+  GOLDEN_PATH_SIZING,
   GoldenPathError,
   namespaceManifests,
+  serviceManifests,
   withNamespace,
 } from './goldenPath';
 import { defaultProfiles } from './profiles';
@@ -143,14 +146,144 @@ describe('the namespace golden path', () => {
     ],
     [{ ...valid, system: 'shop' }, 'system', /shop is not a catalog System/],
   ])('refuses %j, naming the field %s', (input, field, message) => {
-    let error: unknown;
-    try {
-      checkNewNamespace(platform, input);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(GoldenPathError);
-    expect((error as GoldenPathError).field).toBe(field);
-    expect((error as Error).message).toMatch(message);
+    expectRefused(() => checkNewNamespace(platform, input), field, message);
+  });
+});
+
+function expectRefused(run: () => unknown, field: string, message: RegExp) {
+  let error: unknown;
+  try {
+    run();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(GoldenPathError);
+  expect((error as GoldenPathError).field).toBe(field);
+  expect((error as Error).message).toMatch(message);
+}
+
+const web = {
+  kind: 'web-service',
+  name: 'hello',
+  tier: 'prod',
+  owner: 'group:default/developers',
+  system: 'system:default/web',
+  node: 'resource:default/core-prod',
+  image: 'registry.uyoop.fr/developers/hello:0.1.0',
+  port: 8080,
+};
+const byKind = (objects: KubeObject[], kind: string) =>
+  objects.filter(o => o.kind === kind);
+
+describe('the service golden paths', () => {
+  it('render a web service in its own namespace: placed, sized, behind Authelia, with its certificate and backups', () => {
+    const objects = serviceManifests(platform, checkNewService(platform, web));
+    expect([...new Set(objects.map(o => o.kind))].sort()).toEqual([
+      'Certificate',
+      'Deployment',
+      'IngressRoute',
+      'LimitRange',
+      'Middleware',
+      'Namespace',
+      'NetworkPolicy',
+      'ResourceQuota',
+      'Schedule',
+      'Service',
+    ]);
+    expect(byKind(objects, 'Namespace')[0].metadata).toMatchObject({
+      name: 'prod-hello',
+      labels: {
+        'uyoop.io/tier': 'prod',
+        'uyoop.io/owner': 'developers',
+        'uyoop.io/cost-centre': 'web',
+      },
+    });
+    const pod = (byKind(objects, 'Deployment')[0].spec as any).template.spec;
+    expect(JSON.stringify(pod.affinity ?? pod.nodeSelector)).toContain(
+      'core-prod',
+    );
+    expect(pod.containers[0]).toMatchObject({
+      image: web.image,
+      resources: GOLDEN_PATH_SIZING,
+      securityContext: {
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      },
+    });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const route = byKind(objects, 'IngressRoute')[0].spec as any;
+    expect(route.routes.map((r: any) => r.match)).toEqual([
+      'Host(`hello.uyoop.fr`)',
+    ]);
+    expect(route.routes[0].middlewares.map((m: any) => m.name)).toContain(
+      'authelia-forward-auth',
+    );
+    expect((byKind(objects, 'Certificate')[0].spec as any).dnsNames).toEqual([
+      'hello.uyoop.fr',
+    ]);
+    const traefik = byKind(objects, 'NetworkPolicy').find(
+      p => p.metadata.name === 'allow-ingress-from-traefik',
+    )!;
+    expect(JSON.stringify(traefik.spec)).toContain('"port":8080');
+    expect(
+      (byKind(objects, 'Schedule')[0].spec as any).template.includedNamespaces,
+    ).toEqual(['prod-hello']);
+  });
+
+  it('render a static site as a public route, and place an ai-lab one with its toleration', () => {
+    const site = serviceManifests(
+      platform,
+      checkNewService(platform, {
+        ...web,
+        kind: 'static-site',
+        name: 'docs',
+        node: 'ai-lab',
+        tier: 'dev',
+      }),
+    );
+    const route = byKind(site, 'IngressRoute')[0].spec as any;
+    expect(
+      route.routes.flatMap((r: any) => r.middlewares.map((m: any) => m.name)),
+    ).not.toContain('authelia-forward-auth');
+    const pod = (byKind(site, 'Deployment')[0].spec as any).template.spec;
+    expect(JSON.stringify(pod.tolerations)).toContain('uyoop.io/workload');
+    expect(byKind(site, 'Namespace')[0].metadata.name).toBe('dev-docs');
+  });
+
+  it('refuses a service its node cannot hold, naming what overflows', () => {
+    const small = {
+      ...platform,
+      nodes: platform.nodes.map(n =>
+        n.name === 'ai-lab' ? { ...n, memoryGiB: 2 } : n,
+      ),
+    };
+    expectRefused(
+      () =>
+        serviceManifests(
+          small,
+          checkNewService(small, { ...web, node: 'ai-lab' }),
+        ),
+      'node',
+      /ai-lab cannot hold hello: .*ollama/,
+    );
+  });
+
+  it.each([
+    [{ ...web, kind: 'cron-job' }, 'kind', /web-service or static-site/],
+    [{ ...web, name: 'hello;reboot' }, 'name', /not a DNS-1123 label/],
+    [{ ...web, name: 'ghost' }, 'name', /service ghost already exists/],
+    [{ ...web, name: 'a'.repeat(41) }, 'name', /at most 40/],
+    [
+      { ...web, node: 'resource:default/core-staging' },
+      'node',
+      /core-staging is not a catalog node \(core-prod, ai-lab\)/,
+    ],
+    [{ ...web, owner: 'group:default/nobody' }, 'owner', /not a catalog Group/],
+    [{ ...web, image: 'nginx' }, 'image', /not an image pinned/],
+    [{ ...web, image: 'nginx:latest' }, 'image', /not an image pinned/],
+    [{ ...web, image: 'nginx:1.29;id' }, 'image', /not an image pinned/],
+    [{ ...web, port: 80 }, 'port', /unprivileged port/],
+  ])('refuses %j, naming the field %s', (input, field, message) => {
+    expectRefused(() => checkNewService(platform, input), field, message);
   });
 });

@@ -32,12 +32,17 @@ export { renamedNamespaces } from './copies';
 export {
   checkDnsLabel,
   checkNewNamespace,
+  checkNewService,
   devEscapes,
+  GOLDEN_PATH_SIZING,
+  serviceHost,
+  serviceManifests,
+  serviceNamespace,
   GoldenPathError,
   namespaceManifests,
   withNamespace,
 } from './goldenPath';
-export type { NewNamespace } from './goldenPath';
+export type { NewNamespace, NewService, ServiceKind } from './goldenPath';
 export {
   deploy,
   deployCli,

@@ -4,6 +4,7 @@
  * with the catalog (namespaces, nodes, owners, systems, dependsOn), and a test
  * fails when a catalog service or namespace has no entry here.
  */
+import type { Context, Model } from './workloads/kit';
 
 /** A Kubernetes namespace's tier: prod namespaces are never reached from dev ones. */
 export type Tier = 'prod' | 'dev';
@@ -310,6 +311,8 @@ export interface Profiles {
   extraNamespaces: typeof extraNamespaces;
   sizing: typeof sizing;
   exposures: Exposure[];
+  /** Workload builders beside services.ts's own, by catalog name (a golden path's service). */
+  builders?: Record<string, (c: Context) => Model[]>;
 }
 
 export const defaultProfiles: Profiles = {

@@ -53,7 +53,7 @@ export const RUNS_AS_ROOT: Record<string, string> = {
 };
 
 /** Each rendered workload's builder, by catalog name. */
-const builders: Record<string, (c: Context) => Model[]> = {
+const ownBuilders: Record<string, (c: Context) => Model[]> = {
   nextcloud,
   'nextcloud-db': c => postgres(c, '10Gi'),
   gitlab,
@@ -79,6 +79,7 @@ const builders: Record<string, (c: Context) => Model[]> = {
  * NOT_RENDERED, so a new catalog service cannot be forgotten silently.
  */
 export function serviceObjects(plan: ClusterPlan): Model[] {
+  const builders = { ...ownBuilders, ...plan.profiles.builders };
   const inCluster = plan.workloads.filter(w => w.runtime !== 'compose');
   const unknown = inCluster.filter(
     w => !builders[w.name] && !NOT_RENDERED[w.name],
