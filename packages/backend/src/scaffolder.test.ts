@@ -4,9 +4,10 @@
  * page's template editor does: the template comes from the catalog, the
  * manifests from uyoop:manifests:render (the platform's generators).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { repoRoot, Service } from '@internal/platform';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { repoRoot, Service, zxRunner } from '@internal/platform';
 import { until } from '@internal/testbed';
 import { parse, parseAllDocuments } from 'yaml';
 import { freePort, startBackend } from './testing/services';
@@ -32,6 +33,28 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   let baseUrl: string;
   let token: string;
   let template: unknown;
+
+  /** A template of templates/, and its files as the template editor sends them. */
+  const templateFiles = async (name: string) => {
+    const root = join(repoRoot, 'templates', name);
+    const files: { path: string; base64Content: string }[] = [];
+    const walk = async (dir: string) => {
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else
+          files.push({
+            path: relative(root, full),
+            base64Content: (await readFile(full)).toString('base64'),
+          });
+      }
+    };
+    await walk(root);
+    return {
+      template: parse(await readFile(join(root, 'template.yaml'), 'utf8')),
+      files,
+    };
+  };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -105,7 +128,13 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     await backend?.stop();
   });
 
-  const dryRun = async (values: Record<string, unknown>): Promise<DryRun> => {
+  const dryRun = async (
+    values: Record<string, unknown>,
+    of: {
+      template: unknown;
+      files: { path: string; base64Content: string }[];
+    } = { template, files: [] },
+  ): Promise<DryRun> => {
     const res = await fetch(`${baseUrl}/api/scaffolder/v2/dry-run`, {
       method: 'POST',
       headers: {
@@ -113,13 +142,44 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
         'content-type': 'application/json',
       },
       body: JSON.stringify({
-        template,
+        template: of.template,
         values,
         secrets: {},
-        directoryContents: [],
+        directoryContents: of.files,
       }),
     });
     return { status: res.status, body: await res.json() };
+  };
+
+  /** The files of a dry run's workspace, as text, by path. */
+  const workspace = (r: DryRun) =>
+    Object.fromEntries(
+      (r.body.directoryContents ?? []).map(f => [
+        f.path,
+        Buffer.from(f.base64Content, 'base64').toString('utf8'),
+      ]),
+    );
+  const objectsOf = (yaml: string) =>
+    parseAllDocuments(yaml).map(
+      d =>
+        d.toJSON() as {
+          kind: string;
+          metadata: {
+            name: string;
+            namespace?: string;
+            labels?: Record<string, string>;
+          };
+          spec?: any;
+        },
+    );
+  const service = {
+    name: 'hello',
+    description: 'Says hello: "quoted", and: colons',
+    owner: 'group:default/developers',
+    system: 'system:default/web',
+    node: 'resource:default/core-prod',
+    tier: 'prod',
+    port: 8080,
   };
 
   /** What a failed run says: the API's error, or the failing step's log lines. */
@@ -260,4 +320,159 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
       ).toEqual([]);
     },
   );
+
+  it('renders a web service: source, pipeline, catalog entry and manifests behind Authelia', async () => {
+    const r = await dryRun(service, await templateFiles('web-service'));
+    if (r.status !== 200) throw new Error(failure(r));
+    const files = workspace(r);
+    expect(Object.keys(files).sort()).toEqual([
+      '.gitlab-ci.yml',
+      'Dockerfile',
+      'catalog-info.yaml',
+      'docs/index.md',
+      'manifests/prod-hello.yaml',
+      'mkdocs.yml',
+      'package.json',
+      'renovate.json',
+      'sonar-project.properties',
+      'src/server.test.ts',
+      'src/server.ts',
+      'tsconfig.json',
+    ]);
+    const objects = objectsOf(files['manifests/prod-hello.yaml']);
+    const route = objects.find(o => o.kind === 'IngressRoute')!;
+    expect(route.spec.routes[0].match).toBe('Host(`hello.uyoop.fr`)');
+    expect(
+      route.spec.routes[0].middlewares.map((m: { name: string }) => m.name),
+    ).toContain('authelia-forward-auth');
+    expect(
+      objects.find(
+        o =>
+          o.kind === 'Middleware' &&
+          o.metadata.name === 'authelia-forward-auth',
+      )!.spec.forwardAuth.address,
+    ).toMatch(
+      /^http:\/\/authelia\.security\.svc\.cluster\.local:9091\/api\/authz\/forward-auth$/,
+    );
+    const fromTraefik = objects.find(
+      o =>
+        o.kind === 'NetworkPolicy' &&
+        o.metadata.name === 'allow-ingress-from-traefik',
+    )!;
+    expect(fromTraefik.spec.ingress[0].from[0]).toEqual({
+      namespaceSelector: {
+        matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+      },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } },
+    });
+    expect(
+      objects.find(o => o.kind === 'Namespace')!.metadata.labels,
+    ).toMatchObject({
+      'uyoop.io/tier': 'prod',
+      'uyoop.io/owner': 'developers',
+      'uyoop.io/cost-centre': 'web',
+    });
+    expect(
+      objects.find(o => o.kind === 'Schedule')!.spec.template
+        .includedNamespaces,
+    ).toEqual(['prod-hello']);
+    expect(parse(files['.gitlab-ci.yml']).stages).toEqual([
+      'build',
+      'test',
+      'trivy',
+      'sonarqube',
+      'deploy',
+    ]);
+    expect(files.Dockerfile).toMatch(/^USER 10001:10001$/m);
+    expect(files.Dockerfile).not.toMatch(/:latest/);
+    const entity = parse(files['catalog-info.yaml']);
+    expect(entity.metadata.description).toBe(service.description);
+    expect(entity.metadata.annotations).toMatchObject({
+      'uyoop.io/node': 'core-prod',
+      'uyoop.io/backup': 'velero',
+      'backstage.io/kubernetes-namespace': 'prod-hello',
+    });
+    expect(JSON.parse(files['package.json']).description).toBe(
+      service.description,
+    );
+    expect(files['src/server.ts']).toContain('hello: hello ${user}');
+  });
+
+  it("writes a pipeline that GitLab's schema accepts, with its five stages", async () => {
+    const files = workspace(
+      await dryRun(service, await templateFiles('web-service')),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'uyoop-scaffolded-ci-'));
+    try {
+      await writeFile(join(dir, '.gitlab-ci.yml'), files['.gitlab-ci.yml']);
+      const git = (...args: string[]) =>
+        zxRunner.run(
+          'git',
+          ['-c', 'user.name=ci', '-c', 'user.email=ci@uyoop.fr', ...args],
+          { cwd: dir },
+        );
+      await git('init', '-q', '-b', 'main');
+      await git(
+        'remote',
+        'add',
+        'origin',
+        'https://gitlab.uyoop.fr/developers/hello.git',
+      );
+      await git('add', '.');
+      await git('commit', '-q', '-m', 'pipeline');
+      const cli = require.resolve('gitlab-ci-local/dist/index.js');
+      const r = await zxRunner.run(
+        process.execPath,
+        [cli, '--list-json', '--json-schema-validation'],
+        { cwd: dir, allowFail: true, timeoutMs: 120_000 },
+      );
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('json schema validated');
+      const jobs = (JSON.parse(r.stdout) as { name: string; stage: string }[])
+        .map(j => `${j.stage}:${j.name}`)
+        .sort();
+      expect(jobs).toEqual([
+        'build:build',
+        'deploy:deploy',
+        'sonarqube:sonarqube',
+        'test:test',
+        'trivy:trivy-config',
+        'trivy:trivy-image',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('renders a static site as a public route, with no sign-in in front', async () => {
+    const r = await dryRun(
+      {
+        ...service,
+        name: 'docs',
+        tier: 'dev',
+        node: 'resource:default/ai-lab',
+      },
+      await templateFiles('static-site'),
+    );
+    if (r.status !== 200) throw new Error(failure(r));
+    const files = workspace(r);
+    expect(files['public/index.html']).toContain('<title>docs</title>');
+    const objects = objectsOf(files['manifests/dev-docs.yaml']);
+    const route = objects.find(o => o.kind === 'IngressRoute')!;
+    expect(
+      route.spec.routes.flatMap((x: { middlewares: { name: string }[] }) =>
+        x.middlewares.map(m => m.name),
+      ),
+    ).not.toContain('authelia-forward-auth');
+    expect(parse(files['catalog-info.yaml']).spec.type).toBe('website');
+  });
+
+  it('refuses a service on a node the catalog does not hold, before any file is written', async () => {
+    const r = await dryRun(
+      { ...service, node: 'resource:default/core-staging' },
+      await templateFiles('web-service'),
+    );
+    expect(failure(r)).toMatch(/node: core-staging is not a catalog node/);
+    expect(Object.keys(workspace(r))).toEqual([]);
+  });
 });

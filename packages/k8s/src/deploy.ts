@@ -7,7 +7,14 @@
  * installed) are named, never silently dropped. A namespace holding a
  * PersistentVolumeClaim is pruned only when its name is typed again.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import {
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +26,7 @@ import {
   type CliIO,
   type ProcessRunner,
 } from '@internal/platform';
+import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from './render';
 
 export const FIELD_MANAGER = 'uyoop-deploy';
@@ -372,6 +380,8 @@ options:
   --confirm-prune NS       allow the prune of namespace NS although it holds volume claims (repeatable)
   --allow-missing-kinds    apply what the cluster serves and name the kinds it does not (CRDs not installed)
   --set NAME               the deploy set (default platform): a prune only ever removes objects of this set
+  --manifests PATH         deploy the objects of these YAML files (a file, or a folder's *.yaml) instead of the
+                           platform's render: a golden-path service deploys its own manifests/ with its own --set
   --json                   the report as JSON on stdout
 environment: KUBECONFIG, KUBECTL (default kubectl on PATH)
 exit codes: 0 deployed, 1 failed or a prune kept, 2 bad usage`;
@@ -380,6 +390,30 @@ export interface DeployCliDeps {
   runner: ProcessRunner;
   objects: () => Promise<KubeObject[]>;
   env?: NodeJS.ProcessEnv;
+}
+
+/** The objects of a YAML file, or of every *.yaml file of a folder; fails naming a file that does not parse. */
+export async function readManifests(path: string): Promise<KubeObject[]> {
+  const info = await stat(path).catch(() => {
+    throw new DeployError(`${path}: no such file or folder`);
+  });
+  const files = info.isDirectory()
+    ? (await readdir(path))
+        .filter(f => /\.ya?ml$/.test(f))
+        .sort()
+        .map(f => join(path, f))
+    : [path];
+  if (files.length === 0) throw new DeployError(`${path} holds no .yaml file`);
+  const objects: KubeObject[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(await readFile(file, 'utf8'))) {
+      if (doc.errors.length > 0)
+        throw new DeployError(`${file}: ${doc.errors[0].message}`);
+      const o = doc.toJSON() as KubeObject | null;
+      if (o) objects.push(o);
+    }
+  }
+  return objects;
 }
 
 /** `yarn deploy`: returns the exit code. */
@@ -398,6 +432,7 @@ export async function deployCli(
         'confirm-prune': { type: 'string', multiple: true },
         'allow-missing-kinds': { type: 'boolean' },
         set: { type: 'string' },
+        manifests: { type: 'string' },
         json: { type: 'boolean' },
       },
       { positionals: false },
@@ -416,7 +451,9 @@ export async function deployCli(
       runner: deps.runner,
       kubectl: env.KUBECTL || 'kubectl',
       kubeconfig: env.KUBECONFIG,
-      objects: await deps.objects(),
+      objects: values.manifests
+        ? await readManifests(values.manifests)
+        : await deps.objects(),
       set: values.set,
       dryRun: values['dry-run'] === 'server',
       prune: values.prune,

@@ -4,3 +4,4 @@
  */
 export { scaffolderModuleUyoop as default } from './module';
 export { renderManifestsAction } from './render';
+export { catalogCheckAction } from './catalogCheck';

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { repoRoot } from '@internal/platform';
+import { catalogCheckAction } from './catalogCheck';
 import { renderManifestsAction } from './render';
 
 export const scaffolderModuleUyoop = createBackendModule({
@@ -19,7 +20,10 @@ export const scaffolderModuleUyoop = createBackendModule({
         // The repository whose catalog/ the golden paths read (owners, nodes, systems).
         const catalogRoot =
           config.getOptionalString('uyoop.scaffolder.catalogRoot') ?? repoRoot;
-        scaffolder.addActions(renderManifestsAction({ catalogRoot }));
+        scaffolder.addActions(
+          renderManifestsAction({ catalogRoot }),
+          catalogCheckAction({ catalogRoot }),
+        );
       },
     });
   },

@@ -5,8 +5,11 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   checkNewNamespace,
+  checkNewService,
   GoldenPathError,
   namespaceManifests,
+  serviceManifests,
+  serviceNamespace,
 } from '@internal/k8s';
 import { loadPlatform } from '@internal/platform';
 import { stringify } from 'yaml';
@@ -26,7 +29,10 @@ export function renderManifestsAction(options: { catalogRoot: string }) {
     supportsDryRun: true,
     schema: {
       input: {
-        kind: z => z.enum(['namespace']).describe('The golden path: namespace'),
+        kind: z =>
+          z
+            .enum(['namespace', 'web-service', 'static-site'])
+            .describe('The golden path'),
         values: z =>
           z
             .record(z.string(), z.unknown())
@@ -51,9 +57,18 @@ export function renderManifestsAction(options: { catalogRoot: string }) {
       let objects;
       let name;
       try {
-        const ns = checkNewNamespace(platform, ctx.input.values);
-        name = ns.name;
-        objects = namespaceManifests(platform, ns);
+        if (ctx.input.kind === 'namespace') {
+          const ns = checkNewNamespace(platform, ctx.input.values);
+          name = ns.name;
+          objects = namespaceManifests(platform, ns);
+        } else {
+          const service = checkNewService(platform, {
+            ...ctx.input.values,
+            kind: ctx.input.kind,
+          });
+          name = serviceNamespace(service);
+          objects = serviceManifests(platform, service);
+        }
       } catch (e) {
         if (e instanceof GoldenPathError) throw new InputError(e.message);
         throw e;

@@ -13,6 +13,7 @@ import {
   POSTGRESQL_STAND_IN,
 } from '@internal/platform';
 import { TestbedContext } from './context';
+import { TESTBED_ADDON_LABEL } from './addons';
 import { apply, kubectl } from './controlPlane';
 import { imageRef } from './images';
 
@@ -61,7 +62,8 @@ export function runnableWorkloads(ctx: TestbedContext, objects: KubeObject[]): K
 
 /**
  * Applies the stand-ins, leaving alone a Deployment that exists under the same
- * name and was not made here (the testbed's own `velero` placeholder).
+ * name and was not made here (the testbed's own `velero` placeholder, and the
+ * real Traefik it runs as K3s does).
  */
 export async function applyWorkloads(ctx: TestbedContext) {
   const platform = await loadPlatform({ root: ctx.repoRoot });
@@ -70,7 +72,11 @@ export async function applyWorkloads(ctx: TestbedContext) {
   ) as { items: { metadata: { name: string; namespace: string; labels?: Record<string, string> } }[] };
   const foreign = new Set(
     existing.items
-      .filter(d => d.metadata.labels?.['app.kubernetes.io/name'] !== d.metadata.name)
+      .filter(
+        d =>
+          d.metadata.labels?.['app.kubernetes.io/name'] !== d.metadata.name ||
+          d.metadata.labels?.[TESTBED_ADDON_LABEL] === 'true',
+      )
       .map(d => `${d.metadata.namespace}/${d.metadata.name}`),
   );
   const objects = runnableWorkloads(ctx, demoWorkloads(platform)).filter(
