@@ -7,7 +7,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { repoRoot, Service, zxRunner } from '@internal/platform';
+import { catalogCli, repoRoot, Service, zxRunner } from '@internal/platform';
 import { until } from '@internal/testbed';
 import { parse, parseAllDocuments } from 'yaml';
 import { freePort, startBackend } from './testing/services';
@@ -33,6 +33,8 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   let baseUrl: string;
   let token: string;
   let template: unknown;
+  /** Where uyoop:publish:local puts the repositories of this run. */
+  let repos: string;
 
   /** A template of templates/, and its files as the template editor sends them. */
   const templateFiles = async (name: string) => {
@@ -59,6 +61,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   beforeAll(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
+    repos = await mkdtemp(join(tmpdir(), 'uyoop-scaffolded-repos-'));
     backend = startBackend(
       [
         join(repoRoot, 'app-config.yaml'),
@@ -69,6 +72,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
         NODE_ENV: 'development',
         APP_CONFIG_backend_listen_port: String(port),
         APP_CONFIG_backend_baseUrl: baseUrl,
+        APP_CONFIG_uyoop_scaffolder_localGitRoot: repos,
       },
     );
     try {
@@ -126,6 +130,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
 
   afterAll(async () => {
     await backend?.stop();
+    if (repos) await rm(repos, { recursive: true, force: true });
   });
 
   const dryRun = async (
@@ -474,5 +479,164 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     );
     expect(failure(r)).toMatch(/node: core-staging is not a catalog node/);
     expect(Object.keys(workspace(r))).toEqual([]);
+  });
+
+  it('runs the web service for real: one commit in a new repository, and the service in the catalog, valid', async () => {
+    const auth = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    };
+    const t0 = Date.now();
+    const created = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        templateRef: 'template:default/web-service',
+        values: { ...service, name: 'hello-run' },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const task = await until(
+      `task ${id} to end`,
+      async () => {
+        const res = await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}`, {
+          headers: auth,
+        });
+        const body = (await res.json()) as { status: string };
+        return ['completed', 'failed', 'cancelled'].includes(body.status)
+          ? body
+          : undefined;
+      },
+      120_000,
+    );
+    const seconds = (Date.now() - t0) / 1000;
+    if (task.status !== 'completed') {
+      const events = await (
+        await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}/events`, {
+          headers: auth,
+        })
+      ).json();
+      throw new Error(
+        `task ${task.status}: ${JSON.stringify(events).slice(-2000)}`,
+      );
+    }
+    const bare = join(repos, 'hello-run.git');
+    const git = (...args: string[]) =>
+      zxRunner.run('git', ['--git-dir', bare, ...args]);
+    expect((await git('rev-list', '--count', 'main')).stdout.trim()).toBe('1');
+    const files = (await git('ls-tree', '-r', '--name-only', 'main')).stdout
+      .trim()
+      .split('\n');
+    expect(files).toEqual(
+      expect.arrayContaining([
+        '.gitlab-ci.yml',
+        'Dockerfile',
+        'catalog-info.yaml',
+        'manifests/prod-hello-run.yaml',
+        'src/server.ts',
+        'src/server.test.ts',
+        'renovate.json',
+        'docs/index.md',
+      ]),
+    );
+    const sizes = await Promise.all(
+      files.map(async f =>
+        (await git('cat-file', '-s', `main:${f}`)).stdout.trim(),
+      ),
+    );
+    process.stdout.write(
+      `web-service full run: ${seconds.toFixed(1)} s, ${
+        files.length
+      } files, ${sizes.reduce((a, b) => a + Number(b), 0)} bytes\n`,
+    );
+
+    const entity = await until(
+      'component hello-run in the catalog',
+      async () => {
+        const res = await fetch(
+          `${baseUrl}/api/catalog/entities/by-name/component/default/hello-run`,
+          { headers: auth },
+        );
+        return res.ok
+          ? ((await res.json()) as { spec: { owner: string; system: string } })
+          : undefined;
+      },
+      90_000,
+    );
+    expect(entity.spec).toMatchObject({ owner: 'developers', system: 'web' });
+
+    // The entity as the platform repository would take it: catalog/ plus its file.
+    const root = await mkdtemp(join(tmpdir(), 'uyoop-catalog-with-hello-'));
+    try {
+      await zxRunner.run('cp', [
+        '-r',
+        join(repoRoot, 'catalog'),
+        join(repoRoot, 'catalog-info.yaml'),
+        root,
+      ]);
+      await zxRunner.run('cp', [
+        join(repos, 'hello-run', 'catalog-info.yaml'),
+        join(root, 'catalog', 'hello-run.yaml'),
+      ]);
+      const rootLocation = join(root, 'catalog-info.yaml');
+      await writeFile(
+        rootLocation,
+        `${await readFile(
+          rootLocation,
+          'utf8',
+        )}    - ./catalog/hello-run.yaml\n`,
+      );
+      const out: string[] = [];
+      const code = await catalogCli(
+        ['validate'],
+        { out: l => out.push(l), err: l => out.push(l) },
+        { root },
+      );
+      expect({ code, out }).toMatchObject({ code: 0 });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a real run with an unknown owner at its first step: no repository, nothing registered', async () => {
+    const auth = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    };
+    const created = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        templateRef: 'template:default/web-service',
+        values: {
+          ...service,
+          name: 'hello-nobody',
+          owner: 'group:default/nobody',
+        },
+      }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    await until(
+      `task ${id} to fail`,
+      async () => {
+        const res = await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}`, {
+          headers: auth,
+        });
+        const body = (await res.json()) as { status: string };
+        return body.status === 'failed' ? body : undefined;
+      },
+      60_000,
+    );
+    const events = JSON.stringify(
+      await (
+        await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}/events`, {
+          headers: auth,
+        })
+      ).json(),
+    );
+    expect(events).toContain('owner: nobody is not a catalog Group');
+    expect(events).not.toContain('Beginning step Publish the repository');
+    expect(await readdir(repos)).not.toContain('hello-nobody.git');
   });
 });

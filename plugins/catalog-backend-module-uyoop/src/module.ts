@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import {
+  catalogLocationsExtensionPoint,
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
@@ -17,11 +18,17 @@ export const catalogModuleUyoop = createBackendModule({
     env.registerInit({
       deps: {
         catalog: catalogProcessingExtensionPoint,
+        locations: catalogLocationsExtensionPoint,
         catalogApi: catalogServiceRef,
         auth: coreServices.auth,
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
       },
-      async init({ catalog, catalogApi, auth, logger }) {
+      async init({ catalog, locations, catalogApi, auth, logger, config }) {
+        // The golden paths' local repositories are registered as file
+        // locations on the embedded default; production registers URLs only.
+        if (config.getOptionalBoolean('uyoop.catalog.allowFileLocations'))
+          locations.setAllowedLocationTypes(['url', 'file']);
         // Targets are looked up through the catalog's public API, as any
         // reader of the catalog sees them, not in its tables.
         const lookup = catalogApiLookup(
