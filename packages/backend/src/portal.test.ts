@@ -2,10 +2,11 @@
  * Integration: the real backend process, started on the embedded default
  * (app-config.yaml) on a free port, serves the uyoop catalog to a guest.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadPlatform, repoRoot, Service } from '@internal/platform';
 import { until } from '@internal/testbed';
-import { freePort, startBackend } from './testing/services';
+import { startEmbeddedBackend } from './testing/services';
 
 jest.setTimeout(180_000);
 
@@ -15,47 +16,9 @@ describe('the portal backend on the embedded default', () => {
   let token: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    backend = startBackend(
-      [
-        join(repoRoot, 'app-config.yaml'),
-        join(repoRoot, 'app-config.guest.yaml'),
-      ],
-      {
-        ...process.env,
-        NODE_ENV: 'development',
-        APP_CONFIG_backend_listen_port: String(port),
-        APP_CONFIG_backend_baseUrl: baseUrl,
-      },
-    );
-    const output = () => backend.output();
-    try {
-      await until(
-        'backend readiness',
-        async () => {
-          if (backend.exitCode() !== undefined)
-            throw new Error(`backend exited:\n${output().slice(-3000)}`);
-          const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
-          return res.ok ? true : undefined;
-        },
-        120_000,
-      );
-    } catch (e) {
-      throw new Error(
-        `${(e as Error).message}\n--- backend output ---\n${output().slice(
-          -3000,
-        )}`,
-      );
-    }
-    const res = await fetch(
-      `${baseUrl}/api/auth/guest/refresh?env=development`,
-      {
-        headers: { 'x-requested-with': 'XMLHttpRequest' },
-      },
-    );
-    expect(res.status).toBe(200);
-    token = (await res.json()).backstageIdentity.token;
+    let guestToken: () => Promise<string>;
+    ({ backend, baseUrl, guestToken } = await startEmbeddedBackend());
+    token = await guestToken();
   });
 
   afterAll(async () => {
@@ -94,9 +57,18 @@ describe('the portal backend on the embedded default', () => {
     expect(res.status).toBe(401);
   });
 
-  it('returns exactly the entities of catalog/', async () => {
+  it('returns exactly the entities of catalog/ and the templates of templates/', async () => {
     const platform = await loadPlatform();
-    const expected = platform.entities.map(e => e.ref).sort();
+    // catalog/, and the golden paths' templates (templates/*/template.yaml).
+    const templates = (
+      await readdir(join(repoRoot, 'templates'), { withFileTypes: true })
+    )
+      .filter(d => d.isDirectory())
+      .map(d => `template:default/${d.name}`);
+    const expected = [
+      ...platform.entities.map(e => e.ref),
+      ...templates,
+    ].sort();
     const refs = (entities: any[]) =>
       entities
         .filter(e => e.kind !== 'Location')

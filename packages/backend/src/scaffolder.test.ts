@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { catalogCli, repoRoot, Service, zxRunner } from '@internal/platform';
 import { until } from '@internal/testbed';
 import { parse, parseAllDocuments } from 'yaml';
-import { freePort, startBackend } from './testing/services';
+import { startEmbeddedBackend } from './testing/services';
 
 jest.setTimeout(240_000);
 
@@ -59,51 +59,15 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
     repos = await mkdtemp(join(tmpdir(), 'uyoop-scaffolded-repos-'));
-    backend = startBackend(
-      [
-        join(repoRoot, 'app-config.yaml'),
-        join(repoRoot, 'app-config.guest.yaml'),
-      ],
-      {
-        ...process.env,
-        NODE_ENV: 'development',
-        APP_CONFIG_backend_listen_port: String(port),
-        APP_CONFIG_backend_baseUrl: baseUrl,
-        APP_CONFIG_uyoop_scaffolder_localGitRoot: repos,
-      },
-    );
-    try {
-      await until(
-        'backend readiness',
-        async () => {
-          if (backend.exitCode() !== undefined)
-            throw new Error(
-              `backend exited:\n${backend.output().slice(-3000)}`,
-            );
-          const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
-          return res.ok ? true : undefined;
-        },
-        120_000,
-      );
-    } catch (e) {
-      throw new Error(
-        `${(e as Error).message}\n--- backend output ---\n${backend
-          .output()
-          .slice(-3000)}`,
-      );
-    }
-    const signIn = async () => {
-      const res = await fetch(
-        `${baseUrl}/api/auth/guest/refresh?env=development`,
-        {
-          headers: { 'x-requested-with': 'XMLHttpRequest' },
-        },
-      );
-      return (await res.json()).backstageIdentity.token as string;
-    };
+    let signIn: () => Promise<string>;
+    ({
+      backend,
+      baseUrl,
+      guestToken: signIn,
+    } = await startEmbeddedBackend({
+      APP_CONFIG_uyoop_scaffolder_localGitRoot: repos,
+    }));
     // The guest is a developer once the catalog holds it: sign in again then.
     token = await signIn();
     await until(
@@ -187,6 +151,45 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     port: 8080,
   };
 
+  /** Runs a web-service task for real; resolves when it has ended, with its events as text. */
+  const runTask = async (values: Record<string, unknown>) => {
+    const auth = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    };
+    const created = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        templateRef: 'template:default/web-service',
+        values,
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const task = await until(
+      `task ${id} to end`,
+      async () => {
+        const res = await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}`, {
+          headers: auth,
+        });
+        const body = (await res.json()) as { status: string };
+        return ['completed', 'failed', 'cancelled'].includes(body.status)
+          ? body
+          : undefined;
+      },
+      120_000,
+    );
+    const events = JSON.stringify(
+      await (
+        await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}/events`, {
+          headers: auth,
+        })
+      ).json(),
+    );
+    return { task, events };
+  };
+
   /** What a failed run says: the API's error, or the failing step's log lines. */
   const failure = (r: DryRun) =>
     [
@@ -233,23 +236,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     expect(r.body.directoryContents!.map(f => f.path)).toEqual([
       'manifests/dev-sandbox.yaml',
     ]);
-    const file = r.body.directoryContents!.find(
-      f => f.path === 'manifests/dev-sandbox.yaml',
-    );
-    const objects = parseAllDocuments(
-      Buffer.from(file!.base64Content, 'base64').toString('utf8'),
-    ).map(
-      d =>
-        d.toJSON() as {
-          kind: string;
-          metadata: {
-            name: string;
-            namespace?: string;
-            labels?: Record<string, string>;
-          };
-          spec?: any;
-        },
-    );
+    const objects = objectsOf(workspace(r)['manifests/dev-sandbox.yaml']);
     expect(
       objects.find(o => o.kind === 'Namespace')!.metadata.labels,
     ).toMatchObject({
@@ -482,45 +469,12 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   });
 
   it('runs the web service for real: one commit in a new repository, and the service in the catalog, valid', async () => {
-    const auth = {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-    };
     const t0 = Date.now();
-    const created = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({
-        templateRef: 'template:default/web-service',
-        values: { ...service, name: 'hello-run' },
-      }),
-    });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    const task = await until(
-      `task ${id} to end`,
-      async () => {
-        const res = await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}`, {
-          headers: auth,
-        });
-        const body = (await res.json()) as { status: string };
-        return ['completed', 'failed', 'cancelled'].includes(body.status)
-          ? body
-          : undefined;
-      },
-      120_000,
-    );
+    const { task, events } = await runTask({ ...service, name: 'hello-run' });
     const seconds = (Date.now() - t0) / 1000;
-    if (task.status !== 'completed') {
-      const events = await (
-        await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}/events`, {
-          headers: auth,
-        })
-      ).json();
-      throw new Error(
-        `task ${task.status}: ${JSON.stringify(events).slice(-2000)}`,
-      );
-    }
+    if (task.status !== 'completed')
+      throw new Error(`task ${task.status}: ${events.slice(-2000)}`);
+    const auth = { authorization: `Bearer ${token}` };
     const bare = join(repos, 'hello-run.git');
     const git = (...args: string[]) =>
       zxRunner.run('git', ['--git-dir', bare, ...args]);
@@ -600,41 +554,12 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   });
 
   it('fails a real run with an unknown owner at its first step: no repository, nothing registered', async () => {
-    const auth = {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-    };
-    const created = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({
-        templateRef: 'template:default/web-service',
-        values: {
-          ...service,
-          name: 'hello-nobody',
-          owner: 'group:default/nobody',
-        },
-      }),
+    const { task, events } = await runTask({
+      ...service,
+      name: 'hello-nobody',
+      owner: 'group:default/nobody',
     });
-    const { id } = (await created.json()) as { id: string };
-    await until(
-      `task ${id} to fail`,
-      async () => {
-        const res = await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}`, {
-          headers: auth,
-        });
-        const body = (await res.json()) as { status: string };
-        return body.status === 'failed' ? body : undefined;
-      },
-      60_000,
-    );
-    const events = JSON.stringify(
-      await (
-        await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}/events`, {
-          headers: auth,
-        })
-      ).json(),
-    );
+    expect(task.status).toBe('failed');
     expect(events).toContain('owner: nobody is not a catalog Group');
     expect(events).not.toContain('Beginning step Publish the repository');
     expect(await readdir(repos)).not.toContain('hello-nobody.git');

@@ -48,6 +48,64 @@ export function startBackend(
   );
 }
 
+/**
+ * The backend on the embedded default with guest sign-in, on a free port, once
+ * it answers its readiness check; fails with the end of its output otherwise.
+ */
+export async function startEmbeddedBackend(
+  env: NodeJS.ProcessEnv = {},
+): Promise<{
+  backend: Started;
+  baseUrl: string;
+  guestToken(): Promise<string>;
+}> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const backend = startBackend(
+    [
+      join(repoRoot, 'app-config.yaml'),
+      join(repoRoot, 'app-config.guest.yaml'),
+    ],
+    {
+      ...process.env,
+      NODE_ENV: 'development',
+      APP_CONFIG_backend_listen_port: String(port),
+      APP_CONFIG_backend_baseUrl: baseUrl,
+      ...env,
+    },
+  );
+  try {
+    await until(
+      'backend readiness',
+      async () => {
+        if (backend.exitCode() !== undefined) throw new Error('backend exited');
+        const res = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
+        return res.ok ? true : undefined;
+      },
+      120_000,
+    );
+  } catch (e) {
+    await backend.stop();
+    throw new Error(
+      `${(e as Error).message}\n--- backend output ---\n${backend
+        .output()
+        .slice(-3000)}`,
+    );
+  }
+  const guestToken = async () => {
+    const res = await fetch(
+      `${baseUrl}/api/auth/guest/refresh?env=development`,
+      {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      },
+    );
+    if (res.status !== 200)
+      throw new Error(`guest sign-in: HTTP ${res.status}`);
+    return (await res.json()).backstageIdentity.token as string;
+  };
+  return { backend, baseUrl, guestToken };
+}
+
 export interface OidcAccount {
   email: string;
   name: string;
