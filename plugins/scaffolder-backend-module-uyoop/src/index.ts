@@ -5,3 +5,4 @@
 export { scaffolderModuleUyoop as default } from './module';
 export { renderManifestsAction } from './render';
 export { catalogCheckAction } from './catalogCheck';
+export { validateManifestsAction } from './validate';

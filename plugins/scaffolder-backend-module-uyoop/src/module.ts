@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { publishLocalAction, registerFileAction } from './publishLocal';
 import { catalogCheckAction } from './catalogCheck';
 import { renderManifestsAction } from './render';
+import { validateManifestsAction } from './validate';
 
 export const scaffolderModuleUyoop = createBackendModule({
   pluginId: 'scaffolder',
@@ -34,6 +35,10 @@ export const scaffolderModuleUyoop = createBackendModule({
               join(repoRoot, '.scaffolder', 'repos'),
           }),
           registerFileAction({ catalog, auth }),
+          // Without a kubeconfig (the embedded default), validation is skipped.
+          validateManifestsAction({
+            kubeconfig: config.getOptionalString('uyoop.scaffolder.kubeconfig'),
+          }),
         );
       },
     });
