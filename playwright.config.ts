@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 /**
@@ -18,11 +20,19 @@ export default defineConfig({
     {
       command: `yarn ${portalScript}`,
       url: 'http://localhost:3000',
-      // The catalog of catalog/ plus one deliberately broken entity (e2e/catalog.spec.ts).
+      // The catalog of catalog/ plus one deliberately broken entity
+      // (e2e/catalog.spec.ts), and the golden paths' templates.
       env: {
         APP_CONFIG_catalog_locations: JSON.stringify([
           { type: 'file', target: '../../catalog-info.yaml' },
           { type: 'file', target: '../../e2e/fixtures/broken-entity.yaml' },
+          ...readdirSync(join(__dirname, 'templates'), { withFileTypes: true })
+            .filter(d => d.isDirectory())
+            .map(d => ({
+              type: 'file',
+              target: `../../templates/${d.name}/template.yaml`,
+              rules: [{ allow: ['Template'] }],
+            })),
         ]),
       },
       reuseExistingServer: !process.env.CI,

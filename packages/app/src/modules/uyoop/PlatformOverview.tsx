@@ -116,6 +116,14 @@ export const PlatformOverview = () => {
           </Typography>
         </InfoCard>
       </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Golden paths">
+          <Typography variant="body2">
+            Templates create services born protected, costed, backed up and
+            deployable: <Link to="/create">open the golden paths</Link>.
+          </Typography>
+        </InfoCard>
+      </Grid>
     </Grid>
   );
 };
