@@ -15,7 +15,6 @@
  * with Pebble's directory and CA); the routes' priorities are raised so that
  * other copies of the same hosts on the cluster never take this run's requests.
  */
-import { request, RequestOptions } from 'node:https';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,6 @@ import {
   CERT_MANAGER_NAMESPACE,
   certManagerObjects,
   createContext,
-  labNodes,
   PEBBLE_DIRECTORY,
   pebbleFiles,
   pebbleObjects,
@@ -36,6 +34,11 @@ import {
   tool,
   until,
 } from '@internal/testbed';
+import {
+  httpsGet,
+  traefikAddress,
+  viaTraefik,
+} from '@internal/testbed/src/https';
 import { busybox } from '@internal/testbed/src/pods';
 import { clusterPlan, KubeObject, platformObjects } from '.';
 import { renamedNamespaces } from './copies';
@@ -84,56 +87,10 @@ case "$cookie" in
 esac
 `;
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One HTTPS GET; rejects when the connection or the certificate check fails, or after 10 s. */
-function get(options: RequestOptions): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ ...options, timeout: 10_000 }, res => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', c => (body += c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
-      );
-    });
-    req.on('timeout', () =>
-      req.destroy(
-        new Error(
-          `no answer from ${options.host}:${options.port}${options.path} in 10 s`,
-        ),
-      ),
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** An HTTPS GET to Traefik on the node's port 443, for `host` (SNI and Host), trusting `ca` only. */
-const httpsGet = (
-  address: string,
-  host: string,
-  path: string,
-  ca: string,
-  headers: Record<string, string> = {},
-) =>
-  get({
-    host: address,
-    port: 443,
-    servername: host,
-    path,
-    ca,
-    headers: { Host: host, ...headers },
-  });
-
 let dir: string;
 let platform: Platform;
 let objects: KubeObject[];
-let traefikAddress: string;
+let traefik: string;
 let pebble: PebbleFiles;
 let pebbleRoot: string;
 
@@ -276,9 +233,7 @@ beforeAll(async () => {
   const ctx = createContext();
   const node = (service: string) =>
     platform.services.find(s => s.name === service)!.nodes[0];
-  traefikAddress = labNodes(ctx, platform.nodes).find(
-    n => n.node.name === node('traefik'),
-  )!.labAddress;
+  traefik = traefikAddress(platform);
   pebble = await pebbleFiles(ctx);
 
   const [namespace, ...rest] = certManagerObjects(ctx, node('cert-manager'));
@@ -430,7 +385,7 @@ describe('the platform edge on the real nodes', () => {
   it('serves the site over HTTPS to a client that trusts only Pebble’s root, with the security headers', async () => {
     pebbleRoot = await rootOfPebble();
     for (const host of hosts()) {
-      const r = await httpsGet(traefikAddress, host, '/', pebbleRoot);
+      const r = await viaTraefik(traefik, host, '/', { ca: pebbleRoot });
       expect(r.status).toBe(200);
       expect(r.headers['strict-transport-security']).toBe(
         'max-age=31536000; includeSubDomains; preload',
@@ -443,19 +398,19 @@ describe('the platform edge on the real nodes', () => {
       expect(r.body).not.toMatch(/^Remote-User:/im);
     }
     // Pebble's CA is trusted by nobody else: a client with the public roots refuses the certificate.
-    await expect(httpsGet(traefikAddress, hosts()[0], '/', '')).rejects.toThrow(
-      /certificate/i,
-    );
+    await expect(
+      viaTraefik(traefik, hosts()[0], '/', { ca: '' }),
+    ).rejects.toThrow(/certificate/i);
   });
 
   it('sends every guarded request through the forward-auth chain: a redirect without a session, the user with one', async () => {
     const host = hosts().find(h => h.startsWith('www.')) ?? hosts()[0];
     const guarded = '/ghost/#/dashboard';
-    const anonymous = await httpsGet(
-      traefikAddress,
+    const anonymous = await viaTraefik(
+      traefik,
       host,
       '/ghost/',
-      pebbleRoot,
+      { ca: pebbleRoot },
       { 'Remote-User': 'mallory' },
     );
     expect(anonymous.status).toBe(302);
@@ -464,11 +419,11 @@ describe('the platform edge on the real nodes', () => {
     );
     expect(anonymous.body).not.toMatch(/mallory/);
 
-    const signedIn = await httpsGet(
-      traefikAddress,
+    const signedIn = await viaTraefik(
+      traefik,
       host,
       guarded.split('#')[0],
-      pebbleRoot,
+      { ca: pebbleRoot },
       {
         Cookie: 'authelia_session=alice-session',
         'Remote-User': 'mallory',
@@ -497,7 +452,7 @@ async function rootOfPebble(): Promise<string> {
     15000,
   );
   try {
-    const r = await get({
+    const r = await httpsGet({
       host: '127.0.0.1',
       port: forward.port,
       path: '/roots/0',

@@ -14,19 +14,12 @@
  * forward-auth chain with the same generated objects), so the client accepts
  * Traefik's default certificate here.
  */
-import { request } from 'node:https';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPlatform, Platform } from '@internal/platform';
-import {
-  createContext,
-  labNodes,
-  runId,
-  testbed,
-  tool,
-  until,
-} from '@internal/testbed';
+import { runId, testbed, tool, until } from '@internal/testbed';
+import { traefikAddress, viaTraefik } from '@internal/testbed/src/https';
 import { busybox } from '@internal/testbed/src/pods';
 import {
   checkNewNamespace,
@@ -93,37 +86,6 @@ async function applyAll(name: string, objects: KubeObject[]) {
   }
 }
 
-/** An HTTPS GET to Traefik on the node's port 443 for `host`. */
-function viaTraefik(
-  address: string,
-  host: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: address,
-        port: 443,
-        servername: host,
-        path: '/',
-        headers: { Host: host },
-        rejectUnauthorized: false,
-        timeout: 10_000,
-      },
-      res => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', c => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () =>
-      req.destroy(new Error(`no answer from Traefik for ${host}`)),
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 const podNode = async (namespace: string, name: string) =>
   JSON.parse(
     await kubectl([
@@ -165,12 +127,6 @@ afterAll(async () => {
 });
 
 describe('the golden paths on the real nodes', () => {
-  const traefikAddress = () => {
-    const node = platform.services.find(s => s.name === 'traefik')!.nodes[0];
-    return labNodes(createContext(), platform.nodes).find(
-      n => n.node.name === node,
-    )!.labAddress;
-  };
   const base = {
     owner: 'developers',
     system: 'web',
@@ -216,7 +172,12 @@ describe('the golden paths on the real nodes', () => {
     const page = await until(
       `${serviceHost(s)} through Traefik`,
       async () => {
-        const r = await viaTraefik(traefikAddress(), serviceHost(s));
+        const r = await viaTraefik(
+          traefikAddress(platform),
+          serviceHost(s),
+          '/',
+          { insecure: true },
+        );
         return r.status === 200 ? r : undefined;
       },
       60_000,
@@ -228,7 +189,12 @@ describe('the golden paths on the real nodes', () => {
     const guarded = await until(
       `${serviceHost(w)} routed by Traefik`,
       async () => {
-        const r = await viaTraefik(traefikAddress(), serviceHost(w));
+        const r = await viaTraefik(
+          traefikAddress(platform),
+          serviceHost(w),
+          '/',
+          { insecure: true },
+        );
         return r.status !== 404 ? r : undefined;
       },
       60_000,
@@ -292,6 +258,9 @@ describe('the golden paths on the real nodes', () => {
       // The name resolves (DNS is allowed): what stops the connection is the policy.
       `nslookup ${target} >/dev/null && echo RESOLVED; printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${target} 8080 | grep -q hello && echo REACHED || echo BLOCKED`,
     ]);
-    expect(attempt.trim().split('\n').slice(-2)).toEqual(['RESOLVED', 'BLOCKED']);
+    expect(attempt.trim().split('\n').slice(-2)).toEqual([
+      'RESOLVED',
+      'BLOCKED',
+    ]);
   });
 });

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { confinedContainer, nonRootPod } from './addons';
 import { TestbedContext } from './context';
 import { goModuleDir } from './crds';
 import { imageRef } from './images';
@@ -41,18 +42,6 @@ export async function pebbleFiles(ctx: TestbedContext): Promise<PebbleFiles> {
     ca: read('pebble.minica.pem'),
   };
 }
-
-const nonRoot = {
-  securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
-};
-const container = {
-  imagePullPolicy: 'IfNotPresent',
-  securityContext: {
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'] },
-    readOnlyRootFilesystem: true,
-  },
-};
 
 /** Pebble in the cert-manager namespace, validating on port 80 through the cluster's DNS. */
 export function pebbleObjects(
@@ -103,11 +92,11 @@ export function pebbleObjects(
         template: {
           metadata: { labels },
           spec: {
-            ...nonRoot,
+            ...nonRootPod,
             nodeSelector: { 'kubernetes.io/hostname': node },
             containers: [
               {
-                ...container,
+                ...confinedContainer,
                 name: 'pebble',
                 image: imageRef(ctx, 'pebble'),
                 args: [
@@ -235,12 +224,12 @@ export function certManagerObjects(
         template: {
           metadata: { labels },
           spec: {
-            ...nonRoot,
+            ...nonRootPod,
             serviceAccountName: name,
             nodeSelector: { 'kubernetes.io/hostname': node },
             containers: [
               {
-                ...container,
+                ...confinedContainer,
                 name: 'controller',
                 image: imageRef(ctx, 'cert-manager-controller'),
                 args: [

@@ -4,7 +4,7 @@
  * with the testbed's locally built images.
  */
 import { TestbedContext } from './context';
-import { imageRef } from './images';
+import { imageRef, NON_ROOT_UID } from './images';
 
 const rbac = (name: string, namespace: string, rules: unknown[]) => [
   { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
@@ -273,6 +273,20 @@ export function localPathObjects(ctx: TestbedContext): unknown[] {
 }
 
 const TRAEFIK_DNS_NAME = 'traefik.kube-system.svc.cluster.local';
+
+/** The pods of the testbed's Go-built tools run as their images' non-root user. */
+export const nonRootPod = {
+  securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID },
+};
+/** Their containers: no privilege escalation, no capabilities, a read-only root. */
+export const confinedContainer = {
+  imagePullPolicy: 'IfNotPresent',
+  securityContext: {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    readOnlyRootFilesystem: true,
+  },
+};
 /** On what the testbed runs itself: `yarn testbed workloads` puts no stand-in in its place. */
 export const TESTBED_ADDON_LABEL = 'uyoop.io/testbed-addon';
 /** Traefik's entry points, as K3s's chart sets them: container port and the node port it is published on. */
@@ -326,12 +340,12 @@ export function traefikObjects(ctx: TestbedContext, node: string): unknown[] {
             priorityClassName: 'system-cluster-critical',
             nodeSelector: { 'kubernetes.io/hostname': node },
             tolerations: systemTolerations,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
+            ...nonRootPod,
             containers: [
               {
+                ...confinedContainer,
                 name: 'traefik',
                 image: imageRef(ctx, 'traefik'),
-                imagePullPolicy: 'IfNotPresent',
                 args: [
                   ...Object.entries(e).map(([name, p]) => `--entryPoints.${name}.address=:${p.port}/tcp`),
                   '--entryPoints.websecure.http.tls=true',
@@ -354,11 +368,6 @@ export function traefikObjects(ctx: TestbedContext, node: string): unknown[] {
                 readinessProbe: {
                   httpGet: { path: '/ping', port: e.traefik.port },
                   periodSeconds: 2,
-                },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ['ALL'] },
-                  readOnlyRootFilesystem: true,
                 },
                 resources: { requests: { cpu: '100m', memory: '64Mi' } },
               },

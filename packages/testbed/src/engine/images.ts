@@ -89,8 +89,9 @@ chmod 700 "$PGDATA"
 exec ${bin}/postgres -D "$PGDATA" -k /tmp
 `;
 
-/** The uid:gid of distroless images' nonroot user, which the Go tools' images run as. */
-const NON_ROOT = '65532:65532';
+/** The uid (and gid) of distroless images' nonroot user, which the Go tools' images run as. */
+export const NON_ROOT_UID = 65532;
+const NON_ROOT = `${NON_ROOT_UID}:${NON_ROOT_UID}`;
 
 export function imageRecipes(ctx: TestbedContext): ImageRecipe[] {
   const v = ctx.versions;
