@@ -519,6 +519,30 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
       90_000,
     );
     expect(entity.spec).toMatchObject({ owner: 'developers', system: 'web' });
+    // Registered as a URL location of the local forge, read by the catalog
+    // through the backend's own HTTP view of the repository.
+    const forge = `${baseUrl}/api/scaffolder/repos/hello-run`;
+    expect(
+      (entity as { metadata?: { annotations?: Record<string, string> } })
+        .metadata?.annotations?.['backstage.io/managed-by-location'],
+    ).toBe(`url:${forge}/raw/catalog-info.yaml`);
+    // The output's Repository link lists the files of main.
+    const completion = (
+      JSON.parse(events) as {
+        type: string;
+        body: { output?: { links?: { title: string; url?: string }[] } };
+      }[]
+    ).find(e => e.type === 'completion');
+    const repositoryLink = completion?.body.output?.links?.find(
+      l => l.title === 'Repository',
+    )?.url;
+    expect(repositoryLink).toBe(forge);
+    const page = await (await fetch(forge)).text();
+    expect(page).toContain(`git clone file://${bare}`);
+    expect(page).toContain('manifests/prod-hello-run.yaml');
+    const catalogInfo = await (
+      await fetch(`${forge}/raw/catalog-info.yaml`)
+    ).text();
 
     // The entity as the platform repository would take it: catalog/ plus its file.
     const root = await mkdtemp(join(tmpdir(), 'uyoop-catalog-with-hello-'));
@@ -529,10 +553,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
         join(repoRoot, 'catalog-info.yaml'),
         root,
       ]);
-      await zxRunner.run('cp', [
-        join(repos, 'hello-run', 'catalog-info.yaml'),
-        join(root, 'catalog', 'hello-run.yaml'),
-      ]);
+      await writeFile(join(root, 'catalog', 'hello-run.yaml'), catalogInfo);
       const rootLocation = join(root, 'catalog-info.yaml');
       await writeFile(
         rootLocation,
@@ -553,6 +574,56 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     }
   });
 
+  it("serves the local forge read-only: unknown repositories, files and paths that climb are refused", async () => {
+    const forge = `${baseUrl}/api/scaffolder/repos`;
+    const missing = await fetch(`${forge}/no-such-repo`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('no repository no-such-repo');
+    const climbing = await fetch(`${forge}/hello-run/raw/src/%2E%2E/%2E%2E/x`);
+    expect([400, 404]).toContain(climbing.status);
+    const bad = await fetch(`${forge}/Bad;Name/raw/x`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('name:');
+    const write = await fetch(`${forge}/hello-run/raw/x`, { method: 'PUT' });
+    expect(write.status).toBe(404);
+  });
+
+  it('registers in the catalog only a repository of its own forge', async () => {
+    const register = (repoContentsUrl: string) =>
+      dryRun(
+        {},
+        {
+          template: {
+            apiVersion: 'scaffolder.backstage.io/v1beta3',
+            kind: 'Template',
+            metadata: { name: 'register-elsewhere' },
+            spec: {
+              type: 'service',
+              steps: [
+                {
+                  id: 'register',
+                  action: 'uyoop:catalog:register',
+                  input: { repoContentsUrl },
+                },
+              ],
+            },
+          },
+          files: [],
+        },
+      );
+    const forge = `${baseUrl}/api/scaffolder/repos/`;
+    for (const url of [
+      'https://gitlab.example.com/someone/repo/-/blob/main',
+      `${forge}hello/raw/../../../../catalog/entities`,
+    ])
+      expect(failure(await register(url))).toContain(
+        `repoContentsUrl: ${url} is not a repository of ${forge}`,
+      );
+    expect(failure(await register(`${forge}hello/raw`))).toContain(
+      'would register',
+    );
+  });
+
   it('fails a real run with an unknown owner at its first step: no repository, nothing registered', async () => {
     const { task, events } = await runTask({
       ...service,
@@ -561,7 +632,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     });
     expect(task.status).toBe('failed');
     expect(events).toContain('owner: nobody is not a catalog Group');
-    expect(events).not.toContain('Beginning step Publish the repository');
+    expect(events).not.toContain('Beginning step Publish to the local forge');
     expect(await readdir(repos)).not.toContain('hello-nobody.git');
   });
 });

@@ -3,7 +3,6 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import {
-  catalogLocationsExtensionPoint,
   catalogProcessingExtensionPoint,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
@@ -18,17 +17,11 @@ export const catalogModuleUyoop = createBackendModule({
     env.registerInit({
       deps: {
         catalog: catalogProcessingExtensionPoint,
-        locations: catalogLocationsExtensionPoint,
         catalogApi: catalogServiceRef,
         auth: coreServices.auth,
         logger: coreServices.logger,
-        config: coreServices.rootConfig,
       },
-      async init({ catalog, locations, catalogApi, auth, logger, config }) {
-        // The golden paths' local repositories are registered as file
-        // locations on the embedded default; production registers URLs only.
-        if (config.getOptionalBoolean('uyoop.catalog.allowFileLocations'))
-          locations.setAllowedLocationTypes(['url', 'file']);
+      async init({ catalog, catalogApi, auth, logger }) {
         // Targets are looked up through the catalog's public API, as any
         // reader of the catalog sees them, not in its tables.
         const lookup = catalogApiLookup(

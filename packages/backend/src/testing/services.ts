@@ -71,6 +71,10 @@ export async function startEmbeddedBackend(
       NODE_ENV: 'development',
       APP_CONFIG_backend_listen_port: String(port),
       APP_CONFIG_backend_baseUrl: baseUrl,
+      // The catalog reads the local forge of this backend (app-config.yaml).
+      APP_CONFIG_backend_reading_allow: JSON.stringify([
+        { host: `127.0.0.1:${port}`, paths: ['/api/scaffolder/repos/'] },
+      ]),
       ...env,
     },
   );
