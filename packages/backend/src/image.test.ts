@@ -42,6 +42,7 @@ const SECRETS = {
   AUTH_OIDC_CLIENT_SECRET: secret(),
   K8S_SERVICE_ACCOUNT_TOKEN: secret(),
   FINOPS_METRICS_TOKEN: secret(),
+  GITLAB_TOKEN: secret(),
 };
 
 const q = { quiet: true, verbose: false } as const;

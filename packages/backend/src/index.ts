@@ -18,6 +18,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// publish:gitlab: production's golden paths create their repositories in GitLab.
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitlab'));
 // uyoop: golden paths rendered by the platform's generators (uyoop:manifests:render)
 backend.add(import('@internal/plugin-scaffolder-backend-module-uyoop'));
 

@@ -89,6 +89,7 @@ const SECRETS = {
   AUTH_OIDC_CLIENT_SECRET: secret(),
   K8S_SERVICE_ACCOUNT_TOKEN: secret(),
   FINOPS_METRICS_TOKEN: secret(),
+  GITLAB_TOKEN: secret(),
   OVH_APPLICATION_SECRET: FIXTURE_KEYS.appSecret,
   OVH_CONSUMER_KEY: FIXTURE_KEYS.consumerKey,
 };
@@ -363,6 +364,26 @@ describe('the portal backend in production mode', () => {
           : undefined,
       10_000,
     );
+  });
+
+  it('publishes the golden paths to GitLab: publish:gitlab is there, the local forge is not', async () => {
+    const { token } = (await signIn('dave')).response!.backstageIdentity;
+    const actions = (await (
+      await api(token, '/api/scaffolder/v2/actions')
+    ).json()) as { id: string }[];
+    const ids = actions.map(a => a.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'publish:gitlab',
+        'uyoop:publish:target',
+        'uyoop:catalog:register',
+        'uyoop:manifests:render',
+      ]),
+    );
+    expect(ids).not.toContain('uyoop:publish:local');
+    // The local forge's open, read-only view does not exist in production.
+    const forge = await fetch(`${base}/api/scaffolder/repos/anything`);
+    expect(forge.status).toBe(401);
   });
 
   it('refuses someone the provider knows but the catalog does not, saying what to do', async () => {
