@@ -107,11 +107,21 @@ test('a guest follows the golden path from home: a new web service, published an
   const openInCatalog = page.getByRole('link', { name: 'Open in catalog' });
   await expect(repository).toBeVisible({ timeout: 120_000 });
   await expect(openInCatalog).toBeVisible();
-  await expect(repository).toHaveAttribute('href', new RegExp(`${name}\\.git`));
+  await expect(repository).toHaveAttribute(
+    'href',
+    new RegExp(`/api/scaffolder/repos/${name}$`),
+  );
   await page.screenshot({
     path: 'e2e-artifacts/create-run.png',
     fullPage: true,
   });
+
+  // The Repository link shows the new repository's files.
+  const forgePage = await page.context().newPage();
+  await forgePage.goto((await repository.getAttribute('href'))!);
+  for (const file of ['.gitlab-ci.yml', 'Dockerfile', 'catalog-info.yaml'])
+    await expect(forgePage.locator('body')).toContainText(file);
+  await forgePage.close();
 
   // The new component's page, once the catalog has processed it.
   await openInCatalog.click();
