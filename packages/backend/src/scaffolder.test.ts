@@ -10,7 +10,11 @@ import { join, relative } from 'node:path';
 import { catalogCli, repoRoot, Service, zxRunner } from '@internal/platform';
 import { until } from '@internal/testbed';
 import { parse, parseAllDocuments } from 'yaml';
-import { startEmbeddedBackend } from './testing/services';
+import {
+  runTemplate,
+  ScaffolderBackend,
+  startScaffolderBackend,
+} from './testing/scaffolder';
 
 jest.setTimeout(240_000);
 
@@ -29,6 +33,7 @@ interface DryRun {
 const NAME_PATTERN = /HTTP 400\ninstance\.name does not match pattern/;
 
 describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
+  let scaffolder: ScaffolderBackend;
   let backend: Service;
   let baseUrl: string;
   let token: string;
@@ -60,30 +65,10 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
 
   beforeAll(async () => {
     repos = await mkdtemp(join(tmpdir(), 'uyoop-scaffolded-repos-'));
-    let signIn: () => Promise<string>;
-    ({
-      backend,
-      baseUrl,
-      guestToken: signIn,
-    } = await startEmbeddedBackend({
+    scaffolder = await startScaffolderBackend({
       APP_CONFIG_uyoop_scaffolder_localGitRoot: repos,
-    }));
-    // The guest is a developer once the catalog holds it: sign in again then.
-    token = await signIn();
-    await until(
-      'the guest user in the catalog',
-      async () => {
-        const res = await fetch(
-          `${baseUrl}/api/catalog/entities/by-name/user/default/guest`,
-          {
-            headers: { authorization: `Bearer ${token}` },
-          },
-        );
-        return res.ok ? true : undefined;
-      },
-      90_000,
-    );
-    token = await signIn();
+    });
+    ({ backend, baseUrl, token } = scaffolder);
     template = parse(
       await readFile(
         join(repoRoot, 'templates', 'namespace', 'template.yaml'),
@@ -151,44 +136,9 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     port: 8080,
   };
 
-  /** Runs a web-service task for real; resolves when it has ended, with its events as text. */
-  const runTask = async (values: Record<string, unknown>) => {
-    const auth = {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-    };
-    const created = await fetch(`${baseUrl}/api/scaffolder/v2/tasks`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({
-        templateRef: 'template:default/web-service',
-        values,
-      }),
-    });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    const task = await until(
-      `task ${id} to end`,
-      async () => {
-        const res = await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}`, {
-          headers: auth,
-        });
-        const body = (await res.json()) as { status: string };
-        return ['completed', 'failed', 'cancelled'].includes(body.status)
-          ? body
-          : undefined;
-      },
-      120_000,
-    );
-    const events = JSON.stringify(
-      await (
-        await fetch(`${baseUrl}/api/scaffolder/v2/tasks/${id}/events`, {
-          headers: auth,
-        })
-      ).json(),
-    );
-    return { task, events };
-  };
+  /** Runs the web-service template for real. */
+  const runTask = (values: Record<string, unknown>) =>
+    runTemplate(scaffolder, 'template:default/web-service', values);
 
   /** What a failed run says: the API's error, or the failing step's log lines. */
   const failure = (r: DryRun) =>
@@ -469,9 +419,10 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   });
 
   it('runs the web service for real: one commit in a new repository, and the service in the catalog, valid', async () => {
-    const t0 = Date.now();
-    const { task, events } = await runTask({ ...service, name: 'hello-run' });
-    const seconds = (Date.now() - t0) / 1000;
+    const { task, events, links, seconds } = await runTask({
+      ...service,
+      name: 'hello-run',
+    });
     if (task.status !== 'completed')
       throw new Error(`task ${task.status}: ${events.slice(-2000)}`);
     const auth = { authorization: `Bearer ${token}` };
@@ -527,15 +478,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
         .metadata?.annotations?.['backstage.io/managed-by-location'],
     ).toBe(`url:${forge}/raw/catalog-info.yaml`);
     // The output's Repository link lists the files of main.
-    const completion = (
-      JSON.parse(events) as {
-        type: string;
-        body: { output?: { links?: { title: string; url?: string }[] } };
-      }[]
-    ).find(e => e.type === 'completion');
-    const repositoryLink = completion?.body.output?.links?.find(
-      l => l.title === 'Repository',
-    )?.url;
+    const repositoryLink = links.find(l => l.title === 'Repository')?.url;
     expect(repositoryLink).toBe(forge);
     const page = await (await fetch(forge)).text();
     expect(page).toContain(`git clone file://${bare}`);
@@ -574,7 +517,7 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     }
   });
 
-  it("serves the local forge read-only: unknown repositories, files and paths that climb are refused", async () => {
+  it('serves the local forge read-only: unknown repositories, files and paths that climb are refused', async () => {
     const forge = `${baseUrl}/api/scaffolder/repos`;
     const missing = await fetch(`${forge}/no-such-repo`);
     expect(missing.status).toBe(404);

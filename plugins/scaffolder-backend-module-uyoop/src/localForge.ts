@@ -59,7 +59,12 @@ export class LocalForge {
     await git(folder, 'add', '--all');
     await git(
       folder,
-      ...['-c', `user.name=${commit.author}`, '-c', `user.email=${commit.email}`],
+      ...[
+        '-c',
+        `user.name=${commit.author}`,
+        '-c',
+        `user.email=${commit.email}`,
+      ],
       'commit',
       '-q',
       '-m',
@@ -143,7 +148,9 @@ export function publishLocalAction(forge: LocalForge) {
       output: {
         remoteUrl: z => z.string().describe('The repository page (its files)'),
         repoContentsUrl: z =>
-          z.string().describe('The root of its files on main, for catalog:register'),
+          z
+            .string()
+            .describe('The root of its files on main, for catalog:register'),
         cloneUrl: z => z.string().describe('The bare repository (file:// URL)'),
         commitHash: z => z.string().describe('The first commit'),
       },
@@ -161,7 +168,8 @@ export function publishLocalAction(forge: LocalForge) {
           | { displayName?: string; email?: string }
           | undefined;
         commitHash = await forge.publish(name, ctx.workspacePath, {
-          message: ctx.input.commitMessage ?? 'Created by the uyoop golden path',
+          message:
+            ctx.input.commitMessage ?? 'Created by the uyoop golden path',
           author: profile?.displayName ?? ctx.user?.ref ?? 'uyoop scaffolder',
           email: profile?.email ?? 'scaffolder@uyoop.fr',
         });

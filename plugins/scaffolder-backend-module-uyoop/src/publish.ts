@@ -17,7 +17,10 @@ export type Forge =
  * The forge `uyoop.scaffolder.gitlab` names ({host, group}, the host being one
  * of `integrations.gitlab`), or the local forge when it names none.
  */
-export function forgeFromConfig(config: Config, local: () => LocalForge): Forge {
+export function forgeFromConfig(
+  config: Config,
+  local: () => LocalForge,
+): Forge {
   const gitlab = config.getOptionalConfig('uyoop.scaffolder.gitlab');
   if (!gitlab) return { kind: 'local', forge: local() };
   const host = gitlab.getString('host');
@@ -73,7 +76,9 @@ export function publishTargetAction(forge: Forge) {
       ctx.output(
         'repoUrl',
         forge.kind === 'gitlab'
-          ? `${forge.host}?owner=${encodeURIComponent(forge.group)}&repo=${name}`
+          ? `${forge.host}?owner=${encodeURIComponent(
+              forge.group,
+            )}&repo=${name}`
           : '',
       );
     },
@@ -138,8 +143,7 @@ export function catalogRegisterAction(options: {
         { type: 'url', target, dryRun: true },
         { credentials },
       );
-      const entity =
-        entities.find(e => e.kind === 'Component') ?? entities[0];
+      const entity = entities.find(e => e.kind === 'Component') ?? entities[0];
       if (!entity) throw new InputError(`${target} holds no entity`);
       const ref = stringifyEntityRef(entity);
       ctx.logger.info(`registered ${ref} from ${target}`);
