@@ -3,22 +3,17 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { checkDnsLabel, GoldenPathError } from '@internal/k8s';
+import { checkDnsLabel } from '@internal/k8s';
 import { zxRunner } from '@internal/platform';
 import Router from 'express-promise-router';
+import { asInputError } from './inputError';
 
 const git = (cwd: string, ...args: string[]) =>
   zxRunner.run('git', args, { cwd, env: { GIT_TERMINAL_PROMPT: '0' } });
 
 /** A repository name, refused with the field's name when it is not a DNS-1123 label. */
-function repositoryName(value: string): string {
-  try {
-    return checkDnsLabel('name', value);
-  } catch (e) {
-    if (e instanceof GoldenPathError) throw new InputError(e.message);
-    throw e;
-  }
-}
+const repositoryName = (value: string) =>
+  asInputError(() => checkDnsLabel('name', value));
 
 /**
  * The local forge of the embedded default and the tests, where GitLab is not

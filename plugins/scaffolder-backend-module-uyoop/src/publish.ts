@@ -5,7 +5,8 @@ import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { checkDnsLabel, GoldenPathError } from '@internal/k8s';
+import { checkDnsLabel } from '@internal/k8s';
+import { asInputError } from './inputError';
 import type { LocalForge } from './localForge';
 
 /** Where the golden paths publish: GitLab in production, the local forge elsewhere. */
@@ -65,13 +66,7 @@ export function publishTargetAction(forge: Forge) {
       },
     },
     async handler(ctx) {
-      let name: string;
-      try {
-        name = checkDnsLabel('name', ctx.input.name);
-      } catch (e) {
-        if (e instanceof GoldenPathError) throw new InputError(e.message);
-        throw e;
-      }
+      const name = asInputError(() => checkDnsLabel('name', ctx.input.name));
       ctx.output('forge', forge.kind);
       ctx.output(
         'repoUrl',

@@ -1,18 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   checkNewNamespace,
   checkNewService,
-  GoldenPathError,
   namespaceManifests,
   serviceManifests,
   serviceNamespace,
 } from '@internal/k8s';
 import { loadPlatform } from '@internal/platform';
 import { stringify } from 'yaml';
+import { asInputError } from './inputError';
 
 /**
  * `uyoop:manifests:render`: a golden path's Kubernetes objects, rendered by
@@ -54,25 +53,20 @@ export function renderManifestsAction(options: { catalogRoot: string }) {
     },
     async handler(ctx) {
       const platform = await loadPlatform({ root: options.catalogRoot });
-      let objects;
-      let name;
-      try {
+      const { name, objects } = asInputError(() => {
         if (ctx.input.kind === 'namespace') {
           const ns = checkNewNamespace(platform, ctx.input.values);
-          name = ns.name;
-          objects = namespaceManifests(platform, ns);
-        } else {
-          const service = checkNewService(platform, {
-            ...ctx.input.values,
-            kind: ctx.input.kind,
-          });
-          name = serviceNamespace(service);
-          objects = serviceManifests(platform, service);
+          return { name: ns.name, objects: namespaceManifests(platform, ns) };
         }
-      } catch (e) {
-        if (e instanceof GoldenPathError) throw new InputError(e.message);
-        throw e;
-      }
+        const service = checkNewService(platform, {
+          ...ctx.input.values,
+          kind: ctx.input.kind,
+        });
+        return {
+          name: serviceNamespace(service),
+          objects: serviceManifests(platform, service),
+        };
+      });
       const relative = `${ctx.input.targetPath ?? 'manifests'}/${name}.yaml`;
       const file = resolveSafeChildPath(ctx.workspacePath, relative);
       await mkdir(dirname(file), { recursive: true });
