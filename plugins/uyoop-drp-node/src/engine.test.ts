@@ -242,6 +242,17 @@ describe('drp command line', () => {
       expect(cluster.namespaces.get('prod-web')!.phase).toBe('Active');
     });
 
+    it('stops following a restore that never ends, saying how to follow it', async () => {
+      const { cluster, run } = await setup();
+      cluster.restoresStall = true;
+      await expect(run(['restore', 'nightly', 'prod-web'])).rejects.toThrow(
+        /^restore (\S+) is still InProgress after 60 s: Velero goes on with it; follow it with velero restore describe \1$/,
+      );
+      expect(cluster.calls.filter(l => /restore create/.test(l))).toHaveLength(
+        1,
+      );
+    });
+
     it('refuses an in-place restore whose namespace is not typed again, and starts nothing', async () => {
       const { cluster, run } = await setup();
       const r = await run([

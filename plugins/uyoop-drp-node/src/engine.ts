@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type {
   BackupBuckets,
   Platform,
@@ -344,14 +348,25 @@ export class DrpEngine {
     return this.velero.restoreProgress(name);
   }
 
-  /** Follows a restore until Velero ends it, reporting each reading on the way. */
+  /**
+   * Follows a restore until Velero ends it, reporting each reading on the
+   * way; gives up after the engine's timeout (the restore goes on in Velero).
+   */
   async waitForRestore(
     name: string,
     onProgress?: (p: RestoreProgress) => void,
   ): Promise<RestoreProgress> {
+    const timeout = this.o.timeoutMs ?? 15 * 60_000;
+    const deadline = this.now().getTime() + timeout;
     let p = await this.restoreProgress(name);
     while (!RESTORE_DONE.includes(p.phase)) {
       onProgress?.(p);
+      if (this.now().getTime() >= deadline)
+        throw new ServiceUnavailableError(
+          `restore ${name} is still ${p.phase} after ${Math.round(
+            timeout / 1000,
+          )} s: Velero goes on with it; follow it with velero restore describe ${name}`,
+        );
       await this.sleep(this.o.pollMs ?? 500);
       p = await this.restoreProgress(name);
     }

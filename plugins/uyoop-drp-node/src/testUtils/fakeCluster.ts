@@ -43,6 +43,8 @@ export class FakeCluster {
   pvs: KubeObject[] = [];
   extraPods: KubeObject[] = [];
   calls: string[] = [];
+  /** Velero's restore controller makes no progress: restores stay InProgress. */
+  restoresStall = false;
   /** A command line matching this never answers: the process running it dies there. */
   hangOn?: RegExp;
   /** Replaces a command's output, e.g. to make the cluster unreachable. */
@@ -149,7 +151,7 @@ export class FakeCluster {
   /** One tick of the restore controller: a new restore completes and recreates its namespaces. */
   private progress(name: string) {
     const r = this.restores.get(name)!;
-    if (r.phase !== 'InProgress') return;
+    if (r.phase !== 'InProgress' || this.restoresStall) return;
     const b = this.backups.get(r.backup)!;
     for (const ns of r.namespaces) {
       const target = r.mapping[ns] ?? ns;
