@@ -13,6 +13,8 @@ import {
   DeployReport,
   KubeObject,
   platformObjects,
+  RECORD_NAMESPACE,
+  recordName,
   renamedNamespaces,
   SET_LABEL,
 } from '.';
@@ -93,6 +95,14 @@ describe('yarn deploy on the testbed', () => {
         `${SET_LABEL}=${set}`,
         '--ignore-not-found',
       ]).catch(() => undefined);
+    await kubectl([
+      'delete',
+      'configmap',
+      recordName(set),
+      '-n',
+      RECORD_NAMESPACE,
+      '--ignore-not-found',
+    ]).catch(() => undefined);
     if (namespaces?.length)
       await kubectl([
         'delete',
@@ -195,6 +205,51 @@ describe('yarn deploy on the testbed', () => {
         copyOf('prod-web'),
       ]),
     ).rejects.toThrow(/NotFound|not found/);
+  });
+
+  it('prunes every object of a kind the render no longer holds at all, from the kinds the set recorded', async () => {
+    const record = async () =>
+      (
+        await kubectl([
+          'get',
+          'configmap',
+          recordName(set),
+          '-n',
+          RECORD_NAMESPACE,
+          '-o',
+          'jsonpath={.data.kinds}',
+        ])
+      ).split(',');
+    expect(await record()).toContain('limitrange');
+    const limits = objects.filter(o => o.kind === 'LimitRange');
+    expect(limits.length).toBeGreaterThan(1);
+
+    const r = await deploy(
+      ['--prune', '--json'],
+      objects.filter(o => o.kind !== 'LimitRange'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.report().pruned.sort()).toEqual(
+      limits
+        .map(o => `LimitRange ${o.metadata.namespace}/${o.metadata.name}`)
+        .sort(),
+    );
+    expect(
+      await kubectl([
+        'get',
+        'limitranges',
+        '--all-namespaces',
+        '-l',
+        `${SET_LABEL}=${set}`,
+        '-o',
+        'name',
+      ]),
+    ).toBe('');
+    expect(await record()).not.toContain('limitrange');
+    expect(await record()).toContain('networkpolicy.networking.k8s.io');
+
+    // Back to the whole render for the tests that follow.
+    expect((await deploy([])).code).toBe(0);
   });
 
   it('keeps a namespace that holds a volume claim unless its name is typed again', async () => {

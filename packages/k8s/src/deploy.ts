@@ -3,7 +3,7 @@
  * server-side diff of every object against the cluster), the apply
  * (server-side apply, strict field validation, one field manager), and the
  * prune of what a previous deploy of the same set applied and the render no
- * longer holds. Objects of a kind the cluster does not serve (a CRD not
+ * longer holds, of any kind the set has applied (its record in kube-system). Objects of a kind the cluster does not serve (a CRD not
  * installed) are named, never silently dropped. A namespace holding a
  * PersistentVolumeClaim is pruned only when its name is typed again.
  */
@@ -92,6 +92,30 @@ const resourceOf = (apiVersion: string, kind: string) => {
 };
 
 /**
+ * Where a deploy set records the kinds it has applied (as an ApplySet's
+ * parent does): a prune looks at each of them, so that the objects of a kind
+ * the render no longer holds at all are pruned too.
+ */
+export const RECORD_NAMESPACE = 'kube-system';
+export const recordName = (set: string) => `uyoop-deploy-set-${set}`;
+
+type Kubectl = (
+  args: string[],
+  allowFail?: boolean,
+) => ReturnType<ProcessRunner['run']>;
+
+async function recordedKinds(kubectl: Kubectl, set: string): Promise<string[]> {
+  const args = ['get', 'configmap', recordName(set), '-n', RECORD_NAMESPACE];
+  const r = await kubectl([...args, '-o', 'json'], true);
+  if (r.code !== 0) {
+    if (/NotFound/.test(r.stderr)) return [];
+    throw new CommandError(`kubectl ${args.join(' ')}`, r);
+  }
+  const data = JSON.parse(r.stdout).data as { kinds?: string } | undefined;
+  return (data?.kinds ?? '').split(',').filter(Boolean);
+}
+
+/**
  * What each object's apply would do, from `kubectl diff --server-side`: a
  * hunk from nothing is a create, any other hunk an update.
  */
@@ -124,7 +148,7 @@ export function parseDiff(objects: KubeObject[], diff: string): ObjectChange[] {
 export async function deploy(o: DeployOptions): Promise<DeployReport> {
   const set = o.set ?? 'platform';
   const say = o.onProgress ?? (() => undefined);
-  const kubectl = async (args: string[], allowFail = false) =>
+  const kubectl: Kubectl = async (args, allowFail = false) =>
     o.runner.run(
       o.kubectl,
       [...(o.kubeconfig ? ['--kubeconfig', o.kubeconfig] : []), ...args],
@@ -152,6 +176,9 @@ export async function deploy(o: DeployOptions): Promise<DeployReport> {
   );
   const isServed = (obj: KubeObject) =>
     served.has(`${obj.apiVersion} ${obj.kind}`);
+  const servedResources = new Set(
+    [...served].map(k => resourceOf(...(k.split(' ') as [string, string]))),
+  );
   const missing = new Map<
     string,
     { kind: string; apiVersion: string; objects: number }
@@ -258,9 +285,55 @@ export async function deploy(o: DeployOptions): Promise<DeployReport> {
     await rm(dir, { recursive: true, force: true });
   }
 
-  if (o.prune) await prune(o, report, applicable, kubectl, say);
+  const current = applicable.map(w => resourceOf(w.apiVersion, w.kind));
+  // A kind whose CRD is gone has no objects left to prune.
+  const previous = (await recordedKinds(kubectl, set)).filter(k =>
+    servedResources.has(k),
+  );
+  if (o.prune)
+    await prune(o, report, applicable, [...current, ...previous], kubectl, say);
+  if (!o.dryRun)
+    await writeRecord(
+      kubectl,
+      set,
+      // After a prune, what is left: the render's kinds, and the namespaces it kept.
+      o.prune
+        ? [...current, ...(report.pruneRefused.length ? ['namespace'] : [])]
+        : [...current, ...previous],
+    );
   report.ok = report.pruneRefused.length === 0;
   return report;
+}
+
+/** Writes the set's record: the kinds its live objects may be of. */
+async function writeRecord(kubectl: Kubectl, set: string, kinds: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'uyoop-deploy-record-'));
+  try {
+    const file = join(dir, 'record.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: recordName(set),
+          namespace: RECORD_NAMESPACE,
+          labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER },
+        },
+        data: { kinds: [...new Set(kinds)].sort().join(',') },
+      }),
+    );
+    await kubectl([
+      'apply',
+      '--server-side',
+      `--field-manager=${FIELD_MANAGER}`,
+      '--force-conflicts',
+      '-f',
+      file,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Removes what this set applied before and the render no longer holds. */
@@ -268,13 +341,11 @@ async function prune(
   o: DeployOptions,
   report: DeployReport,
   wanted: KubeObject[],
-  kubectl: (
-    args: string[],
-    allowFail?: boolean,
-  ) => ReturnType<ProcessRunner['run']>,
+  resources: string[],
+  kubectl: Kubectl,
   say: (line: string) => void,
 ) {
-  const kinds = [...new Set(wanted.map(w => resourceOf(w.apiVersion, w.kind)))];
+  const kinds = [...new Set(resources)];
   if (!kinds.length) return;
   const live = JSON.parse(
     (

@@ -51,6 +51,8 @@ export {
   formatDeploy,
   parseDiff,
   FIELD_MANAGER,
+  RECORD_NAMESPACE,
+  recordName,
   SET_LABEL,
 } from './deploy';
 export type { DeployOptions, DeployReport, ObjectChange } from './deploy';
