@@ -7,14 +7,7 @@
  * installed) are named, never silently dropped. A namespace holding a
  * PersistentVolumeClaim is pruned only when its name is typed again.
  */
-import {
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -26,7 +19,7 @@ import {
   type CliIO,
   type ProcessRunner,
 } from '@internal/platform';
-import { parseAllDocuments } from 'yaml';
+import { collectManifests } from './manifests';
 import type { KubeObject } from './render';
 
 export const FIELD_MANAGER = 'uyoop-deploy';
@@ -463,27 +456,10 @@ export interface DeployCliDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The objects of a YAML file, or of every *.yaml file of a folder; fails naming a file that does not parse. */
+/** The objects of a YAML file, or of every *.yaml file of a folder; fails naming every bad document's file. */
 export async function readManifests(path: string): Promise<KubeObject[]> {
-  const info = await stat(path).catch(() => {
-    throw new DeployError(`${path}: no such file or folder`);
-  });
-  const files = info.isDirectory()
-    ? (await readdir(path))
-        .filter(f => /\.ya?ml$/.test(f))
-        .sort()
-        .map(f => join(path, f))
-    : [path];
-  if (files.length === 0) throw new DeployError(`${path} holds no .yaml file`);
-  const objects: KubeObject[] = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(await readFile(file, 'utf8'))) {
-      if (doc.errors.length > 0)
-        throw new DeployError(`${file}: ${doc.errors[0].message}`);
-      const o = doc.toJSON() as KubeObject | null;
-      if (o) objects.push(o);
-    }
-  }
+  const { objects, problems } = await collectManifests(path);
+  if (problems.length > 0) throw new DeployError(problems.join('\n'));
   return objects;
 }
 

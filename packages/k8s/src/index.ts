@@ -56,6 +56,8 @@ export {
   SET_LABEL,
 } from './deploy';
 export type { DeployOptions, DeployReport, ObjectChange } from './deploy';
+export { collectManifests } from './manifests';
+export type { Manifests } from './manifests';
 export type { AlertRule, RuleGroup } from './rules';
 export {
   alertmanagerConfig,

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DeployError, readManifests } from './deploy';
+import { collectManifests } from './manifests';
 
 describe('yarn deploy --manifests', () => {
   let dir: string;
@@ -46,5 +47,19 @@ describe('yarn deploy --manifests', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+
+  it('names every bad document at once, each by its file: one that does not parse, one that is not an object', async () => {
+    await writeFile(join(dir, 'a.yaml'), 'kind: [Namespace\n');
+    await writeFile(join(dir, 'b.yaml'), `- just\n- a list\n---\n${ns('ok')}`);
+    const read = await collectManifests(dir, f => relative(dir, f));
+    expect(read.objects.map(o => o.metadata.name)).toEqual(['ok']);
+    expect(read.problems).toEqual([
+      expect.stringMatching(/^a\.yaml: .+/),
+      'b.yaml: a document is not a Kubernetes object',
+    ]);
+    await expect(readManifests(dir)).rejects.toThrow(
+      /a\.yaml: [\s\S]+\n\S*b\.yaml: a document is not a Kubernetes object$/,
+    );
   });
 });

@@ -1,5 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -11,7 +10,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { collectManifests } from '@internal/k8s';
 
 const FIELD_MANAGER = 'uyoop-scaffolder';
 
@@ -98,15 +97,6 @@ function isObjectRefused(e: unknown): boolean {
   return e instanceof Error && e.message.startsWith('Unrecognized API version');
 }
 
-async function manifestFiles(root: string, path: string): Promise<string[]> {
-  const full = resolveSafeChildPath(root, path);
-  if (!(await stat(full)).isDirectory()) return [full];
-  return (await readdir(full))
-    .filter(f => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort()
-    .map(f => join(full, f));
-}
-
 /**
  * `uyoop:manifests:validate`: every object of the workspace's manifests goes
  * through the configured cluster's API server as a server-side dry run with
@@ -141,31 +131,14 @@ export function validateManifestsAction(options: { kubeconfig?: string }) {
     },
     async handler(ctx) {
       const path = ctx.input.path ?? 'manifests';
-      const objects: { object: KubernetesObject }[] = [];
-      const problems: string[] = [];
-      let files: string[];
-      try {
-        files = await manifestFiles(ctx.workspacePath, path);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-          throw new InputError(`${path}: no such file or folder`);
-        throw e;
-      }
-      for (const file of files) {
-        const name = relative(ctx.workspacePath, file);
-        const docs = parseAllDocuments(await readFile(file, 'utf8'));
-        for (const doc of docs) {
-          if (doc.errors.length > 0) {
-            problems.push(`${name}: ${doc.errors[0].message}`);
-            continue;
-          }
-          const object = doc.toJSON();
-          if (object === null || object === undefined) continue;
-          if (typeof object !== 'object' || !object.kind || !object.apiVersion)
-            problems.push(`${name}: a document is not a Kubernetes object`);
-          else objects.push({ object });
-        }
-      }
+      const read = await collectManifests(
+        resolveSafeChildPath(ctx.workspacePath, path),
+        f => relative(ctx.workspacePath, f),
+      );
+      const problems = read.problems;
+      const objects = read.objects.map(o => ({
+        object: o as KubernetesObject,
+      }));
       if (problems.length > 0) throw new InputError(problems.join('\n'));
 
       if (!options.kubeconfig) {
