@@ -220,6 +220,21 @@ describe('the production image', () => {
       120_000,
     );
     expect(found).toBeGreaterThan(0);
+    // The golden paths' templates ship in the image too.
+    const templates = await until(
+      'the golden paths in the catalog',
+      async () => {
+        const rows = await postgres
+          .query(
+            'backstage_plugin_catalog',
+            "select value from search where key = 'metadata.name' and entity_id in (select entity_id from search where key = 'kind' and value = 'template') order by value",
+          )
+          .catch(() => []);
+        return rows.length >= 3 ? rows.map(r => r.value) : undefined;
+      },
+      60_000,
+    );
+    expect(templates).toEqual(['namespace', 'static-site', 'web-service']);
   });
 
   it('runs the backend as the unprivileged node user on the pinned Node', async () => {
