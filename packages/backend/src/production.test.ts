@@ -33,6 +33,7 @@ import {
   drpTestbedEnv,
   startPostgres,
 } from './testing/services';
+import { templateFiles } from './testing/scaffolder';
 
 jest.setTimeout(300_000);
 
@@ -384,6 +385,40 @@ describe('the portal backend in production mode', () => {
     // The local forge's open, read-only view does not exist in production.
     const forge = await fetch(`${base}/api/scaffolder/repos/anything`);
     expect(forge.status).toBe(401);
+
+    // A developer's dry run of the web service: GitLab is where it would go.
+    const { template, files } = await templateFiles('web-service');
+    const res = await api(token, '/api/scaffolder/v2/dry-run', {
+      method: 'POST',
+      body: JSON.stringify({
+        template,
+        values: {
+          name: 'hello-prod',
+          description: 'A dry run in production',
+          owner: 'group:default/developers',
+          system: 'system:default/web',
+          node: 'resource:default/core-prod',
+          tier: 'prod',
+          port: 8080,
+        },
+        secrets: {},
+        directoryContents: files,
+      }),
+    });
+    const body = (await res.json()) as {
+      log: { body: { message: string } }[];
+    };
+    const log = body.log?.map(l => l.body.message).join('\n');
+    expect({ status: res.status, log }).toMatchObject({ status: 200 });
+    expect(log).toContain(
+      'Skipping because publish:gitlab does not support dry-run',
+    );
+    expect(log).toContain(
+      'Skipping step local because its if condition was false',
+    );
+    expect(log).toContain(
+      'dry run: would register https://gitlab.uyoop.fr/uyoop/hello-prod/-/blob/main/catalog-info.yaml',
+    );
   });
 
   it('refuses someone the provider knows but the catalog does not, saying what to do', async () => {

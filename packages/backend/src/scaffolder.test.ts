@@ -6,7 +6,7 @@
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { catalogCli, repoRoot, Service, zxRunner } from '@internal/platform';
 import { until } from '@internal/testbed';
 import { parse, parseAllDocuments } from 'yaml';
@@ -14,6 +14,7 @@ import {
   runTemplate,
   ScaffolderBackend,
   startScaffolderBackend,
+  templateFiles,
 } from './testing/scaffolder';
 
 jest.setTimeout(240_000);
@@ -40,28 +41,6 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
   let template: unknown;
   /** Where uyoop:publish:local puts the repositories of this run. */
   let repos: string;
-
-  /** A template of templates/, and its files as the template editor sends them. */
-  const templateFiles = async (name: string) => {
-    const root = join(repoRoot, 'templates', name);
-    const files: { path: string; base64Content: string }[] = [];
-    const walk = async (dir: string) => {
-      for (const e of await readdir(dir, { withFileTypes: true })) {
-        const full = join(dir, e.name);
-        if (e.isDirectory()) await walk(full);
-        else
-          files.push({
-            path: relative(root, full),
-            base64Content: (await readFile(full)).toString('base64'),
-          });
-      }
-    };
-    await walk(root);
-    return {
-      template: parse(await readFile(join(root, 'template.yaml'), 'utf8')),
-      files,
-    };
-  };
 
   beforeAll(async () => {
     repos = await mkdtemp(join(tmpdir(), 'uyoop-scaffolded-repos-'));

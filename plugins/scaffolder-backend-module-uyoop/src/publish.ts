@@ -44,10 +44,24 @@ const registrable = (forge: Forge) =>
     ? `${forge.baseUrl}/${forge.group}/`
     : `${forge.forge.baseUrl}/`;
 
+/** The new repository's page and the root of its files on main, on this forge. */
+function repositoryUrls(forge: Forge, name: string) {
+  if (forge.kind === 'local')
+    return {
+      remoteUrl: forge.forge.browseUrl(name),
+      repoContentsUrl: forge.forge.contentsUrl(name),
+    };
+  // GitLab's web_url of a project, and publish:gitlab's repoContentsUrl.
+  const remoteUrl = `${forge.baseUrl}/${forge.group}/${name}`;
+  return { remoteUrl, repoContentsUrl: `${remoteUrl}/-/blob/main` };
+}
+
 /**
  * `uyoop:publish:target`: which forge this portal publishes to, so that a
- * template runs `publish:gitlab` or `uyoop:publish:local` (their `if:`), and
- * the `repoUrl` publish:gitlab takes for the new repository.
+ * template runs `publish:gitlab` or `uyoop:publish:local` (their `if:`); the
+ * `repoUrl` publish:gitlab takes for the new repository; and where that
+ * repository will be, known before it is published, so that the steps after
+ * it (and a dry run, where publish:gitlab does not run) read the same URLs.
  */
 export function publishTargetAction(forge: Forge) {
   return createTemplateAction({
@@ -63,6 +77,9 @@ export function publishTargetAction(forge: Forge) {
         forge: z => z.enum(['gitlab', 'local']).describe('The forge'),
         repoUrl: z =>
           z.string().describe("publish:gitlab's repoUrl (GitLab only)"),
+        remoteUrl: z => z.string().describe("The new repository's page"),
+        repoContentsUrl: z =>
+          z.string().describe('The root of its files on main'),
       },
     },
     async handler(ctx) {
@@ -76,6 +93,9 @@ export function publishTargetAction(forge: Forge) {
             )}&repo=${name}`
           : '',
       );
+      const urls = repositoryUrls(forge, name);
+      ctx.output('remoteUrl', urls.remoteUrl);
+      ctx.output('repoContentsUrl', urls.repoContentsUrl);
     },
   });
 }

@@ -2,7 +2,11 @@
  * The scaffolder as its users drive it, for the backend tests: the embedded
  * default with a developer signed in, and template runs through the tasks API.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { repoRoot } from '@internal/platform';
 import { until } from '@internal/testbed';
+import { parse } from 'yaml';
 import { Started, startEmbeddedBackend } from './services';
 
 export interface ScaffolderBackend {
@@ -88,4 +92,29 @@ export async function runTemplate(
   const links =
     list.find(e => e.type === 'completion')?.body.output?.links ?? [];
   return { task, events: JSON.stringify(list), links, seconds };
+}
+
+/** A template of templates/, and its files as the template editor sends them to the dry-run API. */
+export async function templateFiles(name: string): Promise<{
+  template: unknown;
+  files: { path: string; base64Content: string }[];
+}> {
+  const root = join(repoRoot, 'templates', name);
+  const files: { path: string; base64Content: string }[] = [];
+  const walk = async (dir: string) => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else
+        files.push({
+          path: relative(root, full),
+          base64Content: (await readFile(full)).toString('base64'),
+        });
+    }
+  };
+  await walk(root);
+  return {
+    template: parse(await readFile(join(root, 'template.yaml'), 'utf8')),
+    files,
+  };
 }
