@@ -65,6 +65,9 @@ describe('a golden path published to GitLab', () => {
     );
     if (run.task.status !== 'completed')
       throw new Error(`task ${run.task.status}: ${run.events.slice(-3000)}`);
+    process.stdout.write(
+      `web-service run through publish:gitlab: ${run.seconds.toFixed(1)} s\n`,
+    );
     expect(run.events).toContain('Beginning step Publish to GitLab');
     expect(run.events).toContain(
       'Skipping step local because its if condition was false',
