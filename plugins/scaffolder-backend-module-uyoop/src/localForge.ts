@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
@@ -50,23 +50,22 @@ export class LocalForge {
       );
     await mkdir(this.root, { recursive: true });
     await git(this.root, 'init', '-q', '--bare', '-b', 'main', bare);
-    await git(folder, 'init', '-q', '-b', 'main');
-    await git(folder, 'add', '--all');
-    await git(
-      folder,
-      ...[
-        '-c',
-        `user.name=${commit.author}`,
-        '-c',
-        `user.email=${commit.email}`,
-      ],
-      'commit',
-      '-q',
-      '-m',
-      commit.message,
-    );
-    await git(folder, 'push', '-q', bare, 'main');
-    return (await git(bare, 'rev-parse', 'main')).stdout.trim();
+    try {
+      await git(folder, 'init', '-q', '-b', 'main');
+      await git(folder, 'add', '--all');
+      await git(
+        folder,
+        ...['-c', `user.name=${commit.author}`],
+        ...['-c', `user.email=${commit.email}`],
+        ...['commit', '-q', '-m', commit.message],
+      );
+      await git(folder, 'push', '-q', bare, 'main');
+      return (await git(bare, 'rev-parse', 'main')).stdout.trim();
+    } catch (e) {
+      // No half-made repository: the name stays free for the next run.
+      await rm(bare, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** The files of main, one path per line. */
