@@ -206,6 +206,17 @@ export async function deploy(o: DeployOptions): Promise<DeployReport> {
     );
   const applicable = labelled.filter(isServed);
 
+  /** Server-side apply of a file, as this deploy's field manager. */
+  const applyFile = (file: string, extra: string[] = []) =>
+    kubectl([
+      'apply',
+      '--server-side',
+      `--field-manager=${FIELD_MANAGER}`,
+      '--force-conflicts',
+      ...extra,
+      '-f',
+      file,
+    ]);
   const dir = await mkdtemp(join(tmpdir(), 'uyoop-deploy-'));
   try {
     // Namespaces and cluster-scoped objects first, then each namespace's own.
@@ -255,15 +266,9 @@ export async function deploy(o: DeployOptions): Promise<DeployReport> {
       for (const c of changes)
         if (c.action === 'create' && c.object.startsWith('Namespace '))
           created.add(c.namespace!);
-      await kubectl([
-        'apply',
-        '--server-side',
-        `--field-manager=${FIELD_MANAGER}`,
-        '--force-conflicts',
+      await applyFile(file, [
         '--validate=strict',
         ...(o.dryRun ? ['--dry-run=server'] : []),
-        '-f',
-        file,
       ]);
       const count = (a: Action) => changes.filter(c => c.action === a).length;
       say(
@@ -274,59 +279,59 @@ export async function deploy(o: DeployOptions): Promise<DeployReport> {
         )} unchanged${o.dryRun ? ' (dry run)' : ', applied'}`,
       );
     }
+
+    const current = applicable.map(w => resourceOf(w.apiVersion, w.kind));
+    // A kind whose CRD is gone has no objects left to prune.
+    const previous = (await recordedKinds(kubectl, set)).filter(k =>
+      servedResources.has(k),
+    );
+    if (o.prune)
+      await prune(
+        o,
+        report,
+        applicable,
+        [...current, ...previous],
+        kubectl,
+        say,
+      );
+    if (!o.dryRun)
+      await writeRecord(
+        applyFile,
+        join(dir, 'record.json'),
+        set,
+        // After a prune, what is left: the render's kinds, and the namespaces it kept.
+        o.prune
+          ? [...current, ...(report.pruneRefused.length ? ['namespace'] : [])]
+          : [...current, ...previous],
+      );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-
-  const current = applicable.map(w => resourceOf(w.apiVersion, w.kind));
-  // A kind whose CRD is gone has no objects left to prune.
-  const previous = (await recordedKinds(kubectl, set)).filter(k =>
-    servedResources.has(k),
-  );
-  if (o.prune)
-    await prune(o, report, applicable, [...current, ...previous], kubectl, say);
-  if (!o.dryRun)
-    await writeRecord(
-      kubectl,
-      set,
-      // After a prune, what is left: the render's kinds, and the namespaces it kept.
-      o.prune
-        ? [...current, ...(report.pruneRefused.length ? ['namespace'] : [])]
-        : [...current, ...previous],
-    );
   report.ok = report.pruneRefused.length === 0;
   return report;
 }
 
 /** Writes the set's record: the kinds its live objects may be of. */
-async function writeRecord(kubectl: Kubectl, set: string, kinds: string[]) {
-  const dir = await mkdtemp(join(tmpdir(), 'uyoop-deploy-record-'));
-  try {
-    const file = join(dir, 'record.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: recordName(set),
-          namespace: RECORD_NAMESPACE,
-          labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER },
-        },
-        data: { kinds: [...new Set(kinds)].sort().join(',') },
-      }),
-    );
-    await kubectl([
-      'apply',
-      '--server-side',
-      `--field-manager=${FIELD_MANAGER}`,
-      '--force-conflicts',
-      '-f',
-      file,
-    ]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+async function writeRecord(
+  applyFile: (file: string) => Promise<unknown>,
+  file: string,
+  set: string,
+  kinds: string[],
+) {
+  await writeFile(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: recordName(set),
+        namespace: RECORD_NAMESPACE,
+        labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER },
+      },
+      data: { kinds: [...new Set(kinds)].sort().join(',') },
+    }),
+  );
+  await applyFile(file);
 }
 
 /** Removes what this set applied before and the render no longer holds. */
