@@ -537,6 +537,8 @@ describe("uyoop's golden paths through the scaffolder's dry-run API", () => {
     for (const url of [
       'https://gitlab.example.com/someone/repo/-/blob/main',
       `${forge}hello/raw/../../../../catalog/entities`,
+      `${forge}hello/raw/%2e%2e/%2e%2e/%2e%2e/%2e%2e/catalog/entities`,
+      'not a URL',
     ])
       expect(failure(await register(url))).toContain(
         `repoContentsUrl: ${url} is not a repository of ${forge}`,

@@ -3,8 +3,9 @@
  * server-side diff of every object against the cluster), the apply
  * (server-side apply, strict field validation, one field manager), and the
  * prune of what a previous deploy of the same set applied and the render no
- * longer holds, of any kind the set has applied (its record in kube-system). Objects of a kind the cluster does not serve (a CRD not
- * installed) are named, never silently dropped. A namespace holding a
+ * longer holds, of any kind the set has applied (its record in kube-system).
+ * Objects of a kind the cluster does not serve (a CRD not installed) are
+ * named, never silently dropped. A namespace holding a
  * PersistentVolumeClaim is pruned only when its name is typed again.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

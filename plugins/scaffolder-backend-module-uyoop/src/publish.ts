@@ -135,10 +135,16 @@ export function catalogRegisterAction(options: {
       },
     },
     async handler(ctx) {
-      const target = `${ctx.input.repoContentsUrl.replace(/\/+$/, '')}/${
-        ctx.input.catalogInfoPath ?? 'catalog-info.yaml'
-      }`;
-      if (!target.startsWith(prefix) || target.includes('/../'))
+      // Compared once resolved, as the catalog will fetch it: dot segments
+      // (plain or percent-encoded) cannot climb out of the forge.
+      const target = URL.canParse(ctx.input.repoContentsUrl)
+        ? new URL(
+            `${ctx.input.repoContentsUrl.replace(/\/+$/, '')}/${
+              ctx.input.catalogInfoPath ?? 'catalog-info.yaml'
+            }`,
+          ).href
+        : '';
+      if (!target.startsWith(prefix))
         throw new InputError(
           `repoContentsUrl: ${ctx.input.repoContentsUrl} is not a repository of ${prefix}`,
         );
